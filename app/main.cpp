@@ -1,0 +1,36 @@
+// litescope: with no sub-command, the desktop inspector; with one, a headless command for scripts and CI.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+    using namespace litescope::app;
+    CLI::App cli{"Litescope: inspect, run and profile TensorFlow Lite models", "litescope"};
+    cli.set_version_flag("--version", std::string("litescope ") + LITESCOPE_VERSION);
+    cli.require_subcommand(0, 1);
+
+    InspectOptions inspect;
+    bool noWeights = false;
+    CLI::App* inspectCmd = cli.add_subcommand("inspect", "Print what a model contains: subgraphs, inputs and outputs, "
+                                                         "ops, weights, quantization, metadata");
+    inspectCmd->add_option("MODEL", inspect.modelPath, "the .tflite file")->required();
+    inspectCmd->add_flag("--json", inspect.json, "print one JSON document instead of text");
+    inspectCmd->add_flag("--operators", inspect.operators, "list every operator with its inputs and outputs (text)");
+    inspectCmd->add_flag("--no-weights", noWeights, "leave out the per-tensor weight statistics (text)");
+
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = cli.exit(e);
+        return code == 0 ? kExitOk : kExitFailure;
+    }
+
+    if (*inspectCmd) {
+        inspect.weights = !noWeights;
+        return runInspect(inspect);
+    }
+    // The GUI is not built yet: say what is available.
+    std::cout << cli.help();
+    return kExitOk;
+}
