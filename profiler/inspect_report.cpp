@@ -109,8 +109,8 @@ std::string quantizationText(const Tensor& t) {
 }  // namespace
 
 std::string formatBytes(uint64_t bytes) {
-    if (bytes >= 10ull << 20) return fmt("%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-    if (bytes >= 10ull << 10) return fmt("%.1f KiB", static_cast<double>(bytes) / (1 << 10));
+    if (bytes >= 1ull << 20) return fmt("%.2f MiB", static_cast<double>(bytes) / (1 << 20));
+    if (bytes >= 1ull << 10) return fmt("%.1f KiB", static_cast<double>(bytes) / (1 << 10));
     return std::to_string(bytes) + " B";
 }
 

@@ -41,16 +41,16 @@ void MappedFile::release() {
 
 Result<MappedFile> MappedFile::open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Result<MappedFile>(ErrorCode::Io, path + ": cannot open: " + std::strerror(errno));
+    if (fd < 0) return Result<MappedFile>(ErrorCode::Io, std::string("cannot open: ") + std::strerror(errno));
     struct stat st {};
     if (fstat(fd, &st) != 0) {
         int err = errno;
         ::close(fd);
-        return Result<MappedFile>(ErrorCode::Io, path + ": cannot stat: " + std::strerror(err));
+        return Result<MappedFile>(ErrorCode::Io, std::string("cannot stat: ") + std::strerror(err));
     }
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
-        return Result<MappedFile>(ErrorCode::Io, path + ": not a regular file");
+        return Result<MappedFile>(ErrorCode::Io, "not a regular file");
     }
     MappedFile file;
     if (st.st_size > 0) {
@@ -58,7 +58,7 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
         if (p == MAP_FAILED) {
             int err = errno;
             ::close(fd);
-            return Result<MappedFile>(ErrorCode::Io, path + ": cannot map: " + std::strerror(err));
+            return Result<MappedFile>(ErrorCode::Io, std::string("cannot map: ") + std::strerror(err));
         }
         file.data_ = static_cast<const uint8_t*>(p);
         file.size_ = static_cast<size_t>(st.st_size);

@@ -17,7 +17,7 @@ using nlohmann::json;
 const char* kQuantModel = "tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/mobilenet_v1_0.25_224_quant.tflite";
 const char* kPerChannelModel = "mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite";
 const char* kMetadataModel =
-    "tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/mobilenet_v1_0.25_224_1_metadata_1.tflite";
+    "tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/mobilenet_v1_0.25_224_quant.tflite";
 const char* kFloatModel = "mediapipe/mediapipe/modules/face_detection/face_detection_short_range.tflite";
 
 void expectOneLineError(const CliResult& r, int code, const std::string& word) {
