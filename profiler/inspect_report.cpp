@@ -98,7 +98,19 @@ std::string quantizationText(const Tensor& t) {
         return "-";
     }
     if (!q.isPerChannel()) {
-        return "scale " + formatNumber(q.scale[0]) + " zero_point " + (q.zeroPoint.empty() ? "0" : std::to_string(q.zeroPoint[0]));
+        const int64_t zp = q.zeroPoint.empty() ? 0 : q.zeroPoint[0];
+        std::string s = "scale " + formatNumber(q.scale[0]) + " zero_point " + std::to_string(zp);
+        // The real values the type can represent: what an engineer checks against the data's range.
+        const int bits = tensorTypeBits(t.type);
+        const bool isSigned = t.type == TensorType::Int8 || t.type == TensorType::Int16 || t.type == TensorType::Int4 ||
+                              t.type == TensorType::Int32;
+        if (!isFloatType(t.type) && bits > 0 && bits <= 16) {
+            const double qmin = isSigned ? -std::ldexp(1.0, bits - 1) : 0.0;
+            const double qmax = isSigned ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
+            s += "  (real range " + formatNumber(q.scale[0] * (qmin - static_cast<double>(zp))) + " .. " +
+                 formatNumber(q.scale[0] * (qmax - static_cast<double>(zp))) + ")";
+        }
+        return s;
     }
     float lo = q.scale[0], hi = q.scale[0];
     for (float s : q.scale) lo = std::min(lo, s), hi = std::max(hi, s);
