@@ -583,6 +583,9 @@ private:
             t.dataOffset = m_.buffers_[t.buffer].fileOffset;
         }
 
+        if (in.external_buffer() != 0)
+            warn(at() + " keeps its data in external buffer " + std::to_string(in.external_buffer()) +
+                 ", outside this file; Litescope does not read external weight files");
         if (in.sparsity()) {
             if (Status s = readSparsity(*in.sparsity(), t, at()); !s) return s;
         }
@@ -779,6 +782,24 @@ private:
                                        std::to_string(q.blockScalesTensor) + " is out of range");
                     if (q.blockZeroPointsTensor < -1 || q.blockZeroPointsTensor >= n)
                         return invalid(at + ": blockwise quantization zero-point tensor " +
+                                       std::to_string(q.blockZeroPointsTensor) + " is out of range");
+                }
+                break;
+            }
+            case fb::QuantizationDetails::MultiAxisQuantization: {
+                q.detailsKind = "MultiAxisQuantization";
+                if (auto* b = in.details_as_MultiAxisQuantization()) {
+                    q.blockSize = b->block_size();
+                    q.blockScalesTensor = b->scales();
+                    q.blockZeroPointsTensor = b->zero_points();
+                    const int64_t n = static_cast<int64_t>(sg.tensors.size());
+                    if (q.blockSize < 0)
+                        return invalid(at + ": multi-axis quantization with block size " + std::to_string(q.blockSize));
+                    if (q.blockScalesTensor < 0 || q.blockScalesTensor >= n)
+                        return invalid(at + ": multi-axis quantization scales tensor " +
+                                       std::to_string(q.blockScalesTensor) + " is out of range");
+                    if (q.blockZeroPointsTensor < -1 || q.blockZeroPointsTensor >= n)
+                        return invalid(at + ": multi-axis quantization zero-point tensor " +
                                        std::to_string(q.blockZeroPointsTensor) + " is out of range");
                 }
                 break;
