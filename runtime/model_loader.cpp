@@ -140,7 +140,7 @@ private:
             return notAModel("not a TFLite model: this is " + std::string(what));
         // Files written without an identifier still load if they verify as a TFLite model.
         flatbuffers::Verifier v(bytes_.data(), flatbufferLimit(), verifierOptions());
-        if (fb::VerifyModelBuffer(v) && fb::GetModel(bytes_.data())->subgraphs() &&
+        if (v.VerifyBuffer<fb::Model>(nullptr) && fb::GetModel(bytes_.data())->subgraphs() &&
             fb::GetModel(bytes_.data())->version() == 3) {
             warn("the file has no 'TFL3' identifier but is a valid TFLite flatbuffer");
             return Status::ok();
@@ -155,8 +155,9 @@ private:
     }
 
     Status verify() {
+        // The identifier was judged by identify(); verify the structure with or without it.
         flatbuffers::Verifier v(bytes_.data(), flatbufferLimit(), verifierOptions());
-        if (fb::VerifyModelBuffer(v)) return Status::ok();
+        if (v.VerifyBuffer<fb::Model>(nullptr)) return Status::ok();
         return invalid("truncated or corrupt TFLite file: the flatbuffer does not verify (" + locateVerifyFailure() +
                        ")");
     }
@@ -557,7 +558,7 @@ private:
             if (__builtin_mul_overflow(elements, static_cast<int64_t>(bits), &totalBits))
                 return invalid(at() + ": its shape " + shapeString(t.shape) + " " + std::string(tensorTypeName(t.type)) +
                                " is too large to have a byte size");
-            t.byteSize = (totalBits + 7) / 8;
+            t.byteSize = totalBits / 8 + (totalBits % 8 != 0);  // rounds up without overflowing
         }
         if (!t.shapeSignature.empty()) {
             if (t.shapeSignature.size() != t.shape.size())
@@ -631,7 +632,7 @@ private:
                            std::to_string(size) + " bytes can hold");
         if (!spend(static_cast<size_t>(count) + 1)) return overBudget(at);
         int32_t previous = readInt(4);
-        if (previous != (count + 2) * 4)
+        if (static_cast<int64_t>(previous) != (static_cast<int64_t>(count) + 2) * 4)
             return invalid(at + ": its first string starts at byte " + std::to_string(previous) + ", not after the " +
                            "offset table");
         for (int32_t k = 1; k <= count; ++k) {
@@ -725,6 +726,12 @@ private:
         if (!q.scale.empty() && !q.zeroPoint.empty() && q.scale.size() != q.zeroPoint.size())
             return invalid(at + " has " + std::to_string(q.scale.size()) + " quantization scales but " +
                            std::to_string(q.zeroPoint.size()) + " zero points");
+        for (size_t k = 0; k < q.scale.size(); ++k) {
+            if (!std::isfinite(q.scale[k]) || q.scale[k] < 0) {
+                warn(at + ": quantization scale " + std::to_string(k) + " is " + std::to_string(q.scale[k]));
+                break;
+            }
+        }
         if (q.isPerChannel()) {
             const int32_t qd = q.quantizedDimension;
             if ((qd < 0 || static_cast<size_t>(qd) >= t.shape.size()) && t.shape.size() == 1 &&
@@ -748,12 +755,6 @@ private:
                    (q.quantizedDimension < 0 || static_cast<size_t>(q.quantizedDimension) >= t.shape.size())) {
             warn(at + ": quantized_dimension " + std::to_string(q.quantizedDimension) + " is out of range for shape " +
                  shapeString(t.shape) + " (harmless with a single scale; TFLite 2.8 rejects it)");
-        }
-        for (size_t k = 0; k < q.scale.size(); ++k) {
-            if (!std::isfinite(q.scale[k]) || q.scale[k] < 0) {
-                warn(at + ": quantization scale " + std::to_string(k) + " is " + std::to_string(q.scale[k]));
-                break;
-            }
         }
         return readQuantizationDetails(in, sg, q, at);
     }
