@@ -10,6 +10,8 @@ enum ExitCode : int {
     kExitOk = 0,
     kExitFailure = 1,       // anything else: bad arguments, I/O errors
     kExitInvalidModel = 2,  // the file is not a valid TFLite model
+    kExitRuntime = 3,       // an op the runtime cannot run, or an error while running
+    kExitOutOfTolerance = 4,  // run --check: an output differs from the reference
 };
 
 struct InspectOptions {
@@ -20,5 +22,16 @@ struct InspectOptions {
 };
 
 int runInspect(const InspectOptions& options);
+
+struct RunOptions {
+    std::string modelPath;
+    std::string inputDir;   // input_K.bin files; deterministic inputs when absent
+    std::string outputDir;  // where output_K.bin files are written
+    std::string checkDir;   // a reference folder laid out like ../shared/golden/<model>/
+    std::string signature;
+    int threads = 1;
+};
+
+int runRun(const RunOptions& options);
 
 }  // namespace litescope::app

@@ -1,0 +1,86 @@
+// Pieces every kernel family shares: broadcasting of shapes and indices, fused activations, type checks.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "runtime/op_kernel.h"
+
+namespace litescope::kernels {
+
+// NumPy-style broadcast of two shapes; false when they are incompatible.
+bool broadcastShapes(const Shape& a, const Shape& b, Shape& out);
+
+// Walks the elements of an output shape while tracking the matching flat index into an input that is
+// broadcast to it (dimensions of size 1, or missing on the left, repeat).
+class BroadcastIndex {
+public:
+    BroadcastIndex() = default;
+    BroadcastIndex(const Shape& input, const Shape& output);
+    // Flat index into the input for the output element whose multi-index `counters` holds.
+    int64_t strideOf(int dim) const { return strides_[static_cast<size_t>(dim)]; }
+
+private:
+    std::array<int64_t, Shape::kMaxRank> strides_{};
+};
+
+// Calls fn(outIndex, aIndex, bIndex) for every output element of a broadcast binary op, fastest when the
+// shapes match or one side is a scalar.
+template <typename Fn>
+void forEachBroadcast(const Shape& a, const Shape& b, const Shape& out, Fn&& fn) {
+    const int64_t n = out.elementCount();
+    const int64_t na = a.elementCount(), nb = b.elementCount();
+    if (na == n && nb == n) {
+        for (int64_t i = 0; i < n; ++i) fn(i, i, i);
+        return;
+    }
+    if (na == n && nb == 1) {
+        for (int64_t i = 0; i < n; ++i) fn(i, i, int64_t{0});
+        return;
+    }
+    if (na == 1 && nb == n) {
+        for (int64_t i = 0; i < n; ++i) fn(i, int64_t{0}, i);
+        return;
+    }
+    const int rank = out.rank();
+    BroadcastIndex ia(a, out), ib(b, out);
+    std::array<int32_t, Shape::kMaxRank> counter{};
+    int64_t offA = 0, offB = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        fn(i, offA, offB);
+        for (int d = rank - 1; d >= 0; --d) {
+            offA += ia.strideOf(d);
+            offB += ib.strideOf(d);
+            if (++counter[static_cast<size_t>(d)] < out[d]) break;
+            offA -= ia.strideOf(d) * out[d];
+            offB -= ib.strideOf(d) * out[d];
+            counter[static_cast<size_t>(d)] = 0;
+        }
+    }
+}
+
+// The clamp range a fused activation imposes on float outputs (TANH and SIGN_BIT are not clamps).
+struct ActivationRange {
+    float lo = -std::numeric_limits<float>::infinity();
+    float hi = std::numeric_limits<float>::infinity();
+};
+ActivationRange activationRange(fb::ActivationFunctionType activation);
+// Applies any fused activation, clamps and TANH alike; false for activations a kernel cannot fuse.
+bool isSupportedActivation(fb::ActivationFunctionType activation);
+inline float applyActivation(float v, fb::ActivationFunctionType activation, const ActivationRange& range) {
+    if (activation == fb::ActivationFunctionType::TANH) return std::tanh(v);
+    return std::min(std::max(v, range.lo), range.hi);
+}
+
+// Size in bytes of one element, for kernels that move data without looking at it.
+inline size_t elementSize(TensorType type) { return static_cast<size_t>(std::max(tensorTypeBits(type), 8) / 8); }
+
+// Reads an integer-valued tensor (INT32 or INT64, as shape and index operands are) as int64.
+inline int64_t readIndex(const RuntimeTensor& t, int64_t i) {
+    return t.type == TensorType::Int64 ? t.as<int64_t>()[i] : static_cast<int64_t>(t.as<int32_t>()[i]);
+}
+inline bool isIndexType(TensorType type) { return type == TensorType::Int32 || type == TensorType::Int64; }
+
+}  // namespace litescope::kernels
