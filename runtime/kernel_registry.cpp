@@ -11,6 +11,7 @@ const KernelRegistry& KernelRegistry::builtin() {
         kernels::registerIndexKernels(r);
         kernels::registerReduceKernels(r);
         kernels::registerConvKernels(r);
+        kernels::registerPoolingKernels(r);
         kernels::registerMatmulKernels(r);
         kernels::registerControlFlowKernels(r);
         kernels::registerRecurrentKernels(r);

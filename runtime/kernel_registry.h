@@ -32,7 +32,8 @@ void registerUnaryKernels(KernelRegistry& r);        // unary.cpp: math, activat
 void registerShapeKernels(KernelRegistry& r);        // shape_ops.cpp: reshape, transpose, concat, slice, pad
 void registerIndexKernels(KernelRegistry& r);        // index_ops.cpp: gather, scatter, arg max, top-k, where
 void registerReduceKernels(KernelRegistry& r);       // reduce.cpp: mean, sum, softmax, normalization
-void registerConvKernels(KernelRegistry& r);         // conv.cpp: convolutions, pooling, resize
+void registerConvKernels(KernelRegistry& r);         // conv.cpp: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, CONV_3D
+void registerPoolingKernels(KernelRegistry& r);      // pooling.cpp: pooling and resizing
 void registerMatmulKernels(KernelRegistry& r);       // fully_connected.cpp: FULLY_CONNECTED, BATCH_MATMUL
 void registerControlFlowKernels(KernelRegistry& r);  // control_flow.cpp: WHILE, IF, CALL_ONCE, variables
 void registerRecurrentKernels(KernelRegistry& r);    // recurrent.cpp: LSTM, SVDF
