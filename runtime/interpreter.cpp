@@ -17,7 +17,8 @@ AlignedBytes allocateAligned(size_t bytes) {
 }
 
 int64_t tensorBytes(TensorType type, const Shape& shape) {
-    const int bits = tensorTypeBits(type);
+    // A resource tensor holds int32 handles into the interpreter's resource variables.
+    const int bits = type == TensorType::Resource ? 32 : tensorTypeBits(type);
     if (bits == 0) return -1;
     int64_t n = 1;
     for (int i = 0; i < shape.rank(); ++i) {
@@ -202,6 +203,14 @@ Status SubgraphRuntime::resizeInput(size_t i, const Shape& shape) {
     inputResized_[i] = true;
     prepared_ = false;
     return Status::ok();
+}
+
+void SubgraphRuntime::setInputShape(size_t i, const Shape& shape) {
+    if (inputResized_[i] && inputShapes_[i] == shape) return;
+    if (!inputResized_[i] && shape == Shape(input(i).model->shape)) return;
+    inputShapes_[i] = shape;
+    inputResized_[i] = true;
+    prepared_ = false;
 }
 
 Status SubgraphRuntime::allocateOwned(RuntimeTensor& t, size_t bytes) {

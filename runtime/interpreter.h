@@ -46,6 +46,9 @@ struct InterpreterOptions {
     // Give every tensor its own memory, so that all intermediate tensors can be read after invoke.
     bool keepAllTensors = false;
     const KernelRegistry* kernels = nullptr;  // default: KernelRegistry::builtin()
+    // A WHILE loop still running after this many iterations is stopped with an error: a condition that
+    // never turns false is a broken model, and the tool must not hang on it.
+    int64_t maxWhileIterations = 100'000'000;
 };
 
 class SubgraphRuntime {
@@ -64,8 +67,11 @@ public:
     size_t outputCount() const { return model_.outputs.size(); }
     RuntimeTensor& input(size_t i) { return tensor(model_.inputs[i]); }
     RuntimeTensor& output(size_t i) { return tensor(model_.outputs[i]); }
-    // Changes an input's shape; the next prepare() propagates it.
+    // Changes an input's shape; the next prepare() propagates it. Only dimensions the shape signature
+    // leaves open may change.
     Status resizeInput(size_t i, const Shape& shape);
+    // For control-flow ops feeding a body: any shape, no signature check; re-prepares only on a change.
+    void setInputShape(size_t i, const Shape& shape);
     bool isPrepared() const { return prepared_; }
     const ArenaPlan& plan() const { return plan_; }
     Interpreter& interpreter() { return owner_; }
