@@ -37,6 +37,17 @@ void SingleOpModel::addOmittedInput() {
     graphInputs_.push_back(-1);
 }
 
+int SingleOpModel::addVariableInput(fb::TensorType type, std::vector<int32_t> shape) {
+    TensorSpec t;
+    t.name = "variable" + std::to_string(op_.inputs.size());
+    t.type = type;
+    t.shape = std::move(shape);
+    t.isVariable = true;
+    op_.inputs.push_back(builder_.addTensor(std::move(t)));
+    graphInputs_.push_back(-1);
+    return static_cast<int>(op_.inputs.size() - 1);
+}
+
 int SingleOpModel::addOutput(fb::TensorType type, std::vector<int32_t> shape, std::optional<QuantSpec> quant) {
     TensorSpec t;
     t.name = "output" + std::to_string(op_.outputs.size());

@@ -27,6 +27,8 @@ public:
     int addConstBytes(fb::TensorType type, std::vector<int32_t> shape, std::vector<uint8_t> bytes,
                       std::optional<QuantSpec> quant = std::nullopt);
     void addOmittedInput();  // an optional input given as -1
+    // A variable tensor (state kept across invokes, zero at start), not a graph input.
+    int addVariableInput(fb::TensorType type, std::vector<int32_t> shape);
     int addOutput(fb::TensorType type, std::vector<int32_t> shape = {}, std::optional<QuantSpec> quant = std::nullopt);
 
     // The operator's builtin options, written with the generated Create...Options functions.
