@@ -1,6 +1,8 @@
 // Elementwise one-input kernels and their close relatives: math functions, activations (with LEAKY_RELU,
 // PRELU and GELU), LOGICAL_NOT, CAST, QUANTIZE/DEQUANTIZE, ZEROS_LIKE and SELECT/SELECT_V2.
 // Quantized int8/uint8/int16 variants of the math and activation ops come with the quantized kernels.
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -343,9 +345,12 @@ public:
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
         const TensorType to = ctx.output(0).type;
-        if (castTo<float>(in.type) == nullptr) return ctx.unsupportedType("input", in.type);
         cast_ = castFunction(in.type, to);
-        if (cast_ == nullptr) return ctx.unsupportedType("output", to);
+        if (cast_ == nullptr) {
+            // Every supported source casts to FLOAT32: without that, the source is what is missing.
+            if (castFunction(in.type, TensorType::Float32) == nullptr) return ctx.unsupportedType("input", in.type);
+            return ctx.unsupportedType("output", to);
+        }
         return ctx.resizeOutput(0, in.shape);
     }
 
