@@ -93,7 +93,7 @@ public:
                 const float* pa = a.as<float>();
                 const float* pb = b.as<float>();
                 float* po = out.as<float>();
-                if (activation_ == fb::ActivationFunctionType::NONE) {
+                if (!hasFusedActivation<Op>()) {
                     forEachBroadcast(a.shape, b.shape, out.shape,
                                      [&](int64_t i, int64_t ia, int64_t ib) { po[i] = arith<Op>(pa[ia], pb[ib]); });
                 } else {
@@ -123,9 +123,10 @@ private:
             for (int64_t i = 0; i < b.elementCount(); ++i)
                 if (pb[i] < 0) return ctx.fail("integer POW with a negative exponent");
         }
-        const T lo = activation_ == fb::ActivationFunctionType::NONE ? std::numeric_limits<T>::lowest()
-                                                                       : static_cast<T>(std::max<double>(range_.lo, -1e18));
-        const T hi = std::isinf(range_.hi) ? std::numeric_limits<T>::max() : static_cast<T>(range_.hi);
+        const T lo = activation_ == fb::ActivationFunctionType::NONE ? std::numeric_limits<T>::lowest() : static_cast<T>(range_.lo);
+        const T hi = activation_ == fb::ActivationFunctionType::NONE || range_.hi == std::numeric_limits<float>::max()
+                         ? std::numeric_limits<T>::max()
+                         : static_cast<T>(range_.hi);
         forEachBroadcast(a.shape, b.shape, out.shape, [&](int64_t i, int64_t ia, int64_t ib) {
             T v = arith<Op>(pa[ia], pb[ib]);
             po[i] = v < lo ? lo : (v > hi ? hi : v);

@@ -27,7 +27,7 @@ BroadcastIndex::BroadcastIndex(const Shape& input, const Shape& output) {
 
 ActivationRange activationRange(fb::ActivationFunctionType activation) {
     switch (activation) {
-        case fb::ActivationFunctionType::RELU: return {0.f, std::numeric_limits<float>::infinity()};
+        case fb::ActivationFunctionType::RELU: return {0.f, std::numeric_limits<float>::max()};
         case fb::ActivationFunctionType::RELU_N1_TO_1: return {-1.f, 1.f};
         case fb::ActivationFunctionType::RELU6: return {0.f, 6.f};
         default: return {};

@@ -61,10 +61,11 @@ void forEachBroadcast(const Shape& a, const Shape& b, const Shape& out, Fn&& fn)
     }
 }
 
-// The clamp range a fused activation imposes on float outputs (TANH and SIGN_BIT are not clamps).
+// The clamp range a fused activation imposes on float outputs (TANH and SIGN_BIT are not clamps). With no
+// activation TFLite still clamps to the finite floats, so an overflow to infinity comes out as FLT_MAX.
 struct ActivationRange {
-    float lo = -std::numeric_limits<float>::infinity();
-    float hi = std::numeric_limits<float>::infinity();
+    float lo = std::numeric_limits<float>::lowest();
+    float hi = std::numeric_limits<float>::max();
 };
 ActivationRange activationRange(fb::ActivationFunctionType activation);
 // Applies any fused activation, clamps and TANH alike; false for activations a kernel cannot fuse.

@@ -23,8 +23,8 @@ Status needsOneInput(OpContext& ctx) {
 
 Status sameTypeOut(OpContext& ctx, TensorType type) {
     LS_ENSURE(ctx, ctx.output(0).type == type,
-              "output type " + std::string(tensorTypeName(ctx.output(0).type)) + " differs from the input's " +
-                  std::string(tensorTypeName(type)));
+              "output type " + std::string(tensorTypeName(ctx.output(0).type)) +
+                  " differs from the input's " + std::string(tensorTypeName(type)));
     return Status::ok();
 }
 
@@ -33,8 +33,27 @@ Status sameTypeOut(OpContext& ctx, TensorType type) {
 // ---------------------------------------------------------------------------------------------------------
 
 enum class Math {
-    Abs, Neg, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Square, Floor, Ceil, Round, Sign,
-    Tanh, Logistic, Relu, Relu6, ReluN1To1, Relu0To1, Elu, HardSwish,
+    Abs,
+    Neg,
+    Exp,
+    Log,
+    Sqrt,
+    Rsqrt,
+    Sin,
+    Cos,
+    Square,
+    Floor,
+    Ceil,
+    Round,
+    Sign,
+    Tanh,
+    Logistic,
+    Relu,
+    Relu6,
+    ReluN1To1,
+    Relu0To1,
+    Elu,
+    HardSwish
 };
 
 // TFLite's ROUND is banker's rounding (as tf.round), done by hand rather than through the FPU mode.
@@ -47,7 +66,9 @@ inline float roundHalfToEven(float x) {
 }
 
 // Written as TFLite's kernels compare, so that NaN passes through the clamps as it does there.
-inline float clampTo(float x, float lo, float hi) { return x > hi ? hi : (x < lo ? lo : x); }
+inline float clampTo(float x, float lo, float hi) {
+    return x > hi ? hi : (x < lo ? lo : x);
+}
 
 template <Math Op>
 inline float mathFloat(float x) {
@@ -63,7 +84,8 @@ inline float mathFloat(float x) {
     if constexpr (Op == Math::Floor) return std::floor(x);
     if constexpr (Op == Math::Ceil) return std::ceil(x);
     if constexpr (Op == Math::Round) return roundHalfToEven(x);
-    if constexpr (Op == Math::Sign) return static_cast<float>(static_cast<int>(x > 0.f) - static_cast<int>(x < 0.f));
+    if constexpr (Op == Math::Sign)
+        return static_cast<float>(static_cast<int>(x > 0.f) - static_cast<int>(x < 0.f));
     if constexpr (Op == Math::Tanh) return std::tanh(x);
     if constexpr (Op == Math::Logistic) return 1.f / (1.f + std::exp(-x));
     if constexpr (Op == Math::Relu) return x < 0.f ? 0.f : x;
@@ -100,7 +122,8 @@ public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
-        const bool supported = in.type == TensorType::Float32 || (hasInt32<Op>() && in.type == TensorType::Int32) ||
+        const bool supported = in.type == TensorType::Float32 ||
+                               (hasInt32<Op>() && in.type == TensorType::Int32) ||
                                (hasInt64<Op>() && in.type == TensorType::Int64);
         if (!supported) return ctx.unsupportedType("input", in.type);
         LS_RETURN_IF_ERROR(sameTypeOut(ctx, in.type));
@@ -115,12 +138,16 @@ public:
             case TensorType::Float32: {
                 const float* src = in.as<float>();
                 float* dst = out.as<float>();
-                for (int64_t i = 0; i < n; ++i) dst[i] = mathFloat<Op>(src[i]);
+                for (int64_t i = 0; i < n; ++i)
+                    dst[i] = mathFloat<Op>(src[i]);
                 return Status::ok();
             }
-            case TensorType::Int32: return evalInt<int32_t>(in, out, n);
-            case TensorType::Int64: return evalInt<int64_t>(in, out, n);
-            default: return ctx.unsupportedType("input", in.type);
+            case TensorType::Int32:
+                return evalInt<int32_t>(in, out, n);
+            case TensorType::Int64:
+                return evalInt<int64_t>(in, out, n);
+            default:
+                return ctx.unsupportedType("input", in.type);
         }
     }
 
@@ -129,7 +156,8 @@ private:
     static Status evalInt(const RuntimeTensor& in, RuntimeTensor& out, int64_t n) {
         const T* src = in.as<T>();
         T* dst = out.as<T>();
-        for (int64_t i = 0; i < n; ++i) dst[i] = mathInt<Op>(src[i]);
+        for (int64_t i = 0; i < n; ++i)
+            dst[i] = mathInt<Op>(src[i]);
         return Status::ok();
     }
 };
@@ -158,7 +186,8 @@ public:
                 dst[i] = 0.5f * x * (1.f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
             }
         } else {
-            for (int64_t i = 0; i < n; ++i) dst[i] = 0.5f * src[i] * (1.f + std::erf(src[i] * kInvSqrt2));
+            for (int64_t i = 0; i < n; ++i)
+                dst[i] = 0.5f * src[i] * (1.f + std::erf(src[i] * kInvSqrt2));
         }
         return Status::ok();
     }
@@ -184,7 +213,8 @@ public:
         float* dst = ctx.output(0).as<float>();
         const int64_t n = ctx.input(0).elementCount();
         // Not max(x, alpha*x): alpha may be above 1 or negative.
-        for (int64_t i = 0; i < n; ++i) dst[i] = src[i] > 0.f ? src[i] : src[i] * alpha_;
+        for (int64_t i = 0; i < n; ++i)
+            dst[i] = src[i] > 0.f ? src[i] : src[i] * alpha_;
         return Status::ok();
     }
 
@@ -195,7 +225,8 @@ private:
 class PreluKernel : public OpKernel {
 public:
     Status prepare(OpContext& ctx) override {
-        LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1), "needs an input and an alpha");
+        LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1),
+                  "needs an input and an alpha");
         const RuntimeTensor& in = ctx.input(0);
         const RuntimeTensor& alpha = ctx.input(1);
         if (in.type != TensorType::Float32) return ctx.unsupportedType("input", in.type);
@@ -203,7 +234,8 @@ public:
         LS_RETURN_IF_ERROR(sameTypeOut(ctx, in.type));
         Shape out;
         LS_ENSURE(ctx, broadcastShapes(in.shape, alpha.shape, out),
-                  "alpha shape " + alpha.shape.toString() + " does not broadcast against input " + in.shape.toString());
+                  "alpha shape " + alpha.shape.toString() + " does not broadcast against input " +
+                      in.shape.toString());
         return ctx.resizeOutput(0, out);
     }
 
@@ -236,7 +268,8 @@ public:
         const uint8_t* src = ctx.input(0).as<uint8_t>();
         uint8_t* dst = ctx.output(0).as<uint8_t>();
         const int64_t n = ctx.input(0).elementCount();
-        for (int64_t i = 0; i < n; ++i) dst[i] = src[i] == 0 ? 1 : 0;
+        for (int64_t i = 0; i < n; ++i)
+            dst[i] = src[i] == 0 ? 1 : 0;
         return Status::ok();
     }
 };
@@ -311,31 +344,51 @@ void castLoop(const uint8_t* in, uint8_t* out, int64_t n) {
 template <typename From>
 CastFn castTo(TensorType to) {
     switch (to) {
-        case TensorType::Float32: return &castLoop<From, float>;
-        case TensorType::Float64: return &castLoop<From, double>;
-        case TensorType::Int32: return &castLoop<From, int32_t>;
-        case TensorType::Int64: return &castLoop<From, int64_t>;
-        case TensorType::Bool: return &castLoop<From, bool>;
-        case TensorType::UInt8: return &castLoop<From, uint8_t>;
-        case TensorType::Int8: return &castLoop<From, int8_t>;
-        case TensorType::Int16: return &castLoop<From, int16_t>;
-        case TensorType::UInt32: return &castLoop<From, uint32_t>;
-        default: return nullptr;
+        case TensorType::Float32:
+            return &castLoop<From, float>;
+        case TensorType::Float64:
+            return &castLoop<From, double>;
+        case TensorType::Int32:
+            return &castLoop<From, int32_t>;
+        case TensorType::Int64:
+            return &castLoop<From, int64_t>;
+        case TensorType::Bool:
+            return &castLoop<From, bool>;
+        case TensorType::UInt8:
+            return &castLoop<From, uint8_t>;
+        case TensorType::Int8:
+            return &castLoop<From, int8_t>;
+        case TensorType::Int16:
+            return &castLoop<From, int16_t>;
+        case TensorType::UInt32:
+            return &castLoop<From, uint32_t>;
+        default:
+            return nullptr;
     }
 }
 
 CastFn castFunction(TensorType from, TensorType to) {
     switch (from) {
-        case TensorType::Float32: return castTo<float>(to);
-        case TensorType::Float64: return castTo<double>(to);
-        case TensorType::Int32: return castTo<int32_t>(to);
-        case TensorType::Int64: return castTo<int64_t>(to);
-        case TensorType::Bool: return castTo<bool>(to);
-        case TensorType::UInt8: return castTo<uint8_t>(to);
-        case TensorType::Int8: return castTo<int8_t>(to);
-        case TensorType::Int16: return castTo<int16_t>(to);
-        case TensorType::UInt32: return castTo<uint32_t>(to);
-        default: return nullptr;
+        case TensorType::Float32:
+            return castTo<float>(to);
+        case TensorType::Float64:
+            return castTo<double>(to);
+        case TensorType::Int32:
+            return castTo<int32_t>(to);
+        case TensorType::Int64:
+            return castTo<int64_t>(to);
+        case TensorType::Bool:
+            return castTo<bool>(to);
+        case TensorType::UInt8:
+            return castTo<uint8_t>(to);
+        case TensorType::Int8:
+            return castTo<int8_t>(to);
+        case TensorType::Int16:
+            return castTo<int16_t>(to);
+        case TensorType::UInt32:
+            return castTo<uint32_t>(to);
+        default:
+            return nullptr;
     }
 }
 
@@ -348,7 +401,8 @@ public:
         cast_ = castFunction(in.type, to);
         if (cast_ == nullptr) {
             // Every supported source casts to FLOAT32: without that, the source is what is missing.
-            if (castFunction(in.type, TensorType::Float32) == nullptr) return ctx.unsupportedType("input", in.type);
+            if (castFunction(in.type, TensorType::Float32) == nullptr)
+                return ctx.unsupportedType("input", in.type);
             return ctx.unsupportedType("output", to);
         }
         return ctx.resizeOutput(0, in.shape);
@@ -426,7 +480,8 @@ struct AffineBlocks {
             for (int64_t c = 0; c < channels; ++c) {
                 const float s = scale[static_cast<size_t>(c)];
                 const int32_t z = zeroPointOf(c);
-                for (int64_t k = 0; k < inner; ++k, ++i) fn(i, s, z);
+                for (int64_t k = 0; k < inner; ++k, ++i)
+                    fn(i, s, z);
             }
         }
     }
@@ -442,11 +497,15 @@ public:
         LS_ENSURE(ctx, ctx.output(0).type == TensorType::Float32,
                   "output must be FLOAT32, not " + std::string(tensorTypeName(ctx.output(0).type)));
         switch (in.type) {
-            case TensorType::Float16: break;
+            case TensorType::Float16:
+                break;
             case TensorType::Int8:
             case TensorType::UInt8:
-            case TensorType::Int16: LS_RETURN_IF_ERROR(blocks_.prepare(ctx, in.quantization(), in.shape, "input")); break;
-            default: return ctx.unsupportedType("input", in.type);
+            case TensorType::Int16:
+                LS_RETURN_IF_ERROR(blocks_.prepare(ctx, in.quantization(), in.shape, "input"));
+                break;
+            default:
+                return ctx.unsupportedType("input", in.type);
         }
         return ctx.resizeOutput(0, in.shape);
     }
@@ -458,13 +517,21 @@ public:
             case TensorType::Float16: {
                 const uint16_t* src = in.as<uint16_t>();
                 const int64_t n = in.elementCount();
-                for (int64_t i = 0; i < n; ++i) dst[i] = halfToFloat(src[i]);
+                for (int64_t i = 0; i < n; ++i)
+                    dst[i] = halfToFloat(src[i]);
                 return Status::ok();
             }
-            case TensorType::Int8: run(in.as<int8_t>(), dst); return Status::ok();
-            case TensorType::UInt8: run(in.as<uint8_t>(), dst); return Status::ok();
-            case TensorType::Int16: run(in.as<int16_t>(), dst); return Status::ok();
-            default: return ctx.unsupportedType("input", in.type);
+            case TensorType::Int8:
+                run(in.as<int8_t>(), dst);
+                return Status::ok();
+            case TensorType::UInt8:
+                run(in.as<uint8_t>(), dst);
+                return Status::ok();
+            case TensorType::Int16:
+                run(in.as<int16_t>(), dst);
+                return Status::ok();
+            default:
+                return ctx.unsupportedType("input", in.type);
         }
     }
 
@@ -480,8 +547,8 @@ private:
 };
 
 // round(x / scale) + zero_point, clamped to T. The division is in double and the rounding std::round's (half
-// away from zero), as TFLite's float-to-integer AffineQuantize computes; the out-of-range and NaN cases follow
-// its x86 conversion (integer indefinite, then the int32 addition wraps).
+// away from zero), as TFLite's float-to-integer AffineQuantize computes; the out-of-range and NaN cases
+// follow its x86 conversion (integer indefinite, then the int32 addition wraps).
 template <typename T>
 inline T quantizeValue(float x, double scale, int32_t zeroPoint) {
     const double r = std::round(static_cast<double>(x) / scale);
@@ -510,10 +577,17 @@ public:
         const float* src = ctx.input(0).as<float>();
         RuntimeTensor& out = ctx.output(0);
         switch (out.type) {
-            case TensorType::Int8: run(src, out.as<int8_t>()); return Status::ok();
-            case TensorType::UInt8: run(src, out.as<uint8_t>()); return Status::ok();
-            case TensorType::Int16: run(src, out.as<int16_t>()); return Status::ok();
-            default: return ctx.unsupportedType("output", out.type);
+            case TensorType::Int8:
+                run(src, out.as<int8_t>());
+                return Status::ok();
+            case TensorType::UInt8:
+                run(src, out.as<uint8_t>());
+                return Status::ok();
+            case TensorType::Int16:
+                run(src, out.as<int16_t>());
+                return Status::ok();
+            default:
+                return ctx.unsupportedType("output", out.type);
         }
     }
 
@@ -570,20 +644,23 @@ public:
         // Values are only moved, so any fixed-size element of 1, 2, 4 or 8 bytes will do.
         if (bits != 8 && bits != 16 && bits != 32 && bits != 64) return ctx.unsupportedType("input", x.type);
         LS_RETURN_IF_ERROR(sameTypeOut(ctx, x.type));
-        const std::string shapes = cond.shape.toString() + ", " + x.shape.toString() + " and " + y.shape.toString();
+        const std::string shapes =
+            cond.shape.toString() + ", " + x.shape.toString() + " and " + y.shape.toString();
         if (cond.shape == x.shape && x.shape == y.shape) {
             mode_ = Mode::Same;
             return ctx.resizeOutput(0, x.shape);
         }
         if constexpr (V2) {
             Shape partial, out;
-            LS_ENSURE(ctx, broadcastShapes(cond.shape, x.shape, partial) && broadcastShapes(partial, y.shape, out),
+            LS_ENSURE(ctx,
+                      broadcastShapes(cond.shape, x.shape, partial) && broadcastShapes(partial, y.shape, out),
                       "shapes " + shapes + " do not broadcast");
             mode_ = Mode::Broadcast;
             return ctx.resizeOutput(0, out);
         } else {
             // Version 1 takes a scalar condition, or a rank-1 one that picks whole slices along dimension 0.
-            LS_ENSURE(ctx, x.shape == y.shape, "value shapes " + x.shape.toString() + " and " + y.shape.toString() + " differ");
+            LS_ENSURE(ctx, x.shape == y.shape,
+                      "value shapes " + x.shape.toString() + " and " + y.shape.toString() + " differ");
             const bool scalar = cond.shape.rank() == 0;
             const bool rankOne = cond.shape.rank() == 1 && x.shape.rank() >= 1 && cond.shape[0] == x.shape[0];
             LS_ENSURE(ctx, scalar || rankOne, "condition shape does not fit: " + shapes);
@@ -594,11 +671,20 @@ public:
 
     Status eval(OpContext& ctx) override {
         switch (tensorTypeBits(ctx.input(1).type)) {
-            case 8: run<uint8_t>(ctx); break;
-            case 16: run<uint16_t>(ctx); break;
-            case 32: run<uint32_t>(ctx); break;
-            case 64: run<uint64_t>(ctx); break;
-            default: return ctx.unsupportedType("input", ctx.input(1).type);
+            case 8:
+                run<uint8_t>(ctx);
+                break;
+            case 16:
+                run<uint16_t>(ctx);
+                break;
+            case 32:
+                run<uint32_t>(ctx);
+                break;
+            case 64:
+                run<uint64_t>(ctx);
+                break;
+            default:
+                return ctx.unsupportedType("input", ctx.input(1).type);
         }
         return Status::ok();
     }
@@ -619,7 +705,8 @@ private:
         switch (mode_) {
             case Mode::Same: {
                 const int64_t n = out.elementCount();
-                for (int64_t i = 0; i < n; ++i) po[i] = pc[i] ? px[i] : py[i];
+                for (int64_t i = 0; i < n; ++i)
+                    po[i] = pc[i] ? px[i] : py[i];
                 break;
             }
             case Mode::RankOne: {
@@ -632,8 +719,9 @@ private:
                 break;
             }
             case Mode::Broadcast:
-                forEachBroadcast3(cond.shape, x.shape, y.shape, out.shape,
-                                  [&](int64_t i, int64_t ic, int64_t ix, int64_t iy) { po[i] = pc[ic] ? px[ix] : py[iy]; });
+                forEachBroadcast3(
+                    cond.shape, x.shape, y.shape, out.shape,
+                    [&](int64_t i, int64_t ic, int64_t ix, int64_t iy) { po[i] = pc[ic] ? px[ix] : py[iy]; });
                 break;
         }
     }
