@@ -55,9 +55,65 @@ double elementAsDouble(const RuntimeTensor& t, int64_t i) {
 
 }  // namespace
 
+// Replaces a STRING tensor's contents with TFLite's packed layout of `strings`.
+Status setStrings(RuntimeTensor& t, const std::vector<std::string>& strings) {
+    size_t bytes = 4 * (strings.size() + 2);
+    for (const auto& s : strings) bytes += s.size();
+    std::vector<uint8_t> packed(bytes);
+    auto put = [&](size_t pos, uint32_t v) { std::memcpy(packed.data() + pos, &v, 4); };
+    put(0, static_cast<uint32_t>(strings.size()));
+    size_t offset = 4 * (strings.size() + 2);
+    for (size_t i = 0; i < strings.size(); ++i) {
+        put(4 + 4 * i, static_cast<uint32_t>(offset));
+        std::memcpy(packed.data() + offset, strings[i].data(), strings[i].size());
+        offset += strings[i].size();
+    }
+    put(4 + 4 * strings.size(), static_cast<uint32_t>(offset));
+    return setPackedStrings(t, packed);
+}
+
+Status setPackedStrings(RuntimeTensor& t, const std::vector<uint8_t>& packed) {
+    if (t.type != TensorType::String) return {ErrorCode::InvalidArgument, "not a STRING tensor"};
+    // Check the layout before any kernel reads it: count, then non-decreasing offsets within the buffer.
+    auto readU32 = [&](size_t pos) {
+        uint32_t v;
+        std::memcpy(&v, packed.data() + pos, 4);
+        return v;
+    };
+    if (packed.size() < 8) return {ErrorCode::InvalidArgument, "packed strings need at least 8 bytes"};
+    const uint64_t count = readU32(0);
+    if ((count + 2) * 4 > packed.size()) return {ErrorCode::InvalidArgument, "packed strings: count larger than the buffer"};
+    if (static_cast<int64_t>(count) != t.elementCount())
+        return {ErrorCode::InvalidArgument, "packed strings: " + std::to_string(count) + " strings for a tensor of " +
+                                                std::to_string(t.elementCount()) + " elements"};
+    uint64_t previous = readU32(4);
+    if (previous != (count + 2) * 4) return {ErrorCode::InvalidArgument, "packed strings: bad first offset"};
+    for (uint64_t i = 1; i <= count; ++i) {
+        const uint64_t offset = readU32(4 + 4 * i);
+        if (offset < previous || offset > packed.size())
+            return {ErrorCode::InvalidArgument, "packed strings: offset " + std::to_string(i) + " out of order or past the end"};
+        previous = offset;
+    }
+    if (packed.size() > t.capacity) {
+        t.owned = allocateAligned(packed.size());
+        if (!t.owned) return {ErrorCode::Runtime, "out of memory"};
+        t.capacity = packed.size();
+    }
+    t.allocation = Allocation::Dynamic;
+    t.data = t.owned.get();
+    t.bytes = packed.size();
+    std::memcpy(t.data, packed.data(), packed.size());
+    return Status::ok();
+}
+
 Status fillDeterministic(RuntimeTensor& t, int k, const RandomInputOptions& o) {
     uint64_t state = o.seed * 1000003ull + static_cast<uint64_t>(k);
     const int64_t n = t.elementCount();
+    if (t.type == TensorType::String) {
+        std::vector<std::string> strings(static_cast<size_t>(n));
+        for (auto& s : strings) s = "s" + std::to_string(splitmix64(state) % 1000);
+        return setStrings(t, strings);
+    }
     if (t.data == nullptr && n > 0) return {ErrorCode::Runtime, "input " + std::to_string(k) + " has no memory"};
     auto uniform = [&] { return o.floatLo + (o.floatHi - o.floatLo) * static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53; };
     auto integer = [&] {
@@ -102,6 +158,12 @@ Status readRawInput(RuntimeTensor& t, const std::string& path, const std::string
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) return {ErrorCode::Io, path + ": " + ec.message()};
+    if (t.type == TensorType::String) {
+        auto bytes = readFileBytes(path, uint64_t{1} << 31);
+        if (!bytes) return bytes.status();
+        Status s = setPackedStrings(t, *bytes);
+        return s ? s : Status(ErrorCode::InvalidArgument, what + ": " + path + ": " + s.message());
+    }
     if (size != t.bytes)
         return {ErrorCode::InvalidArgument, what + ": " + path + " has " + std::to_string(size) + " bytes, but the tensor " +
                                                 t.shape.toString() + " " + std::string(tensorTypeName(t.type)) + " needs " +

@@ -21,7 +21,12 @@ struct RandomInputOptions {
 };
 Status fillDeterministic(RuntimeTensor& tensor, int k, const RandomInputOptions& options = {});
 
-// Reads raw little-endian bytes that must be exactly the tensor's size.
+// STRING tensors: TFLite's packed layout (int32 count N, N+1 int32 offsets from the buffer start, bytes),
+// checked before it is stored in the tensor's own buffer.
+Status setPackedStrings(RuntimeTensor& tensor, const std::vector<uint8_t>& packed);
+Status setStrings(RuntimeTensor& tensor, const std::vector<std::string>& strings);
+
+// Reads raw little-endian bytes that must be exactly the tensor's size (a packed buffer for STRING).
 Status readRawInput(RuntimeTensor& tensor, const std::string& path, const std::string& what);
 Status writeRawOutput(const RuntimeTensor& tensor, const std::string& path);
 
