@@ -287,6 +287,24 @@ Status SubgraphRuntime::prepare() {
             allConstant &= t.allocation == Allocation::Constant ||
                            (t.allocation == Allocation::Persistent && !t.model->isVariable);
         }
+        for (int32_t in : node.op->inputs) {
+            if (in >= 0 && tensors_[static_cast<size_t>(in)].allocation == Allocation::None) {
+                RuntimeTensor& t = tensors_[static_cast<size_t>(in)];
+                const Tensor& m = *t.model;
+                if (t.elementCount() == 0) {
+                    // An empty operand (RESHAPE's empty shape, FILL's scalar dims) has nothing to read.
+                    t.allocation = Allocation::Constant;
+                    t.data = nullptr;
+                    t.bytes = 0;
+                    continue;
+                }
+                return {ErrorCode::InvalidModel, "subgraph " + std::to_string(model_.index) + ", operator " +
+                                                     std::to_string(n) + " (" + node.code->name + ") reads tensor " +
+                                                     std::to_string(in) + (m.name.empty() ? "" : " (" + std::string(m.name) + ")") +
+                                                     ", which is not an input, a constant or a variable, and no earlier "
+                                                     "operator writes it"};
+            }
+        }
         if (dynamicInput) {
             // Shapes are known only when the inputs are computed: prepare this node at eval.
             node.deferred = true;
