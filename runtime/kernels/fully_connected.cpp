@@ -1,8 +1,218 @@
+// Matrix products on float tensors: FULLY_CONNECTED (DEFAULT weights format, optional bias, keep_num_dims)
+// and BATCH_MATMUL (adj_x, adj_y, broadcast batch dimensions), both on the packed SGEMM of gemm.h. Hybrid
+// (integer weights, float input) and quantized variants come later.
+#include <atomic>
+#include <cstring>
+
 #include "runtime/kernel_registry.h"
+#include "runtime/kernels/gemm.h"
 #include "runtime/kernels/kernel_util.h"
+#include "runtime/thread_pool.h"
 
 namespace litescope::kernels {
+namespace {
 
-void registerMatmulKernels(KernelRegistry&) {}
+class FullyConnectedKernel : public OpKernel {
+public:
+    Status prepare(OpContext& ctx) override {
+        LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
+                  "needs input, weights and an optional bias");
+        const auto* o = ctx.options<fb::FullyConnectedOptions>();
+        LS_ENSURE(
+            ctx, !o || o->weights_format() == fb::FullyConnectedOptionsWeightsFormat::DEFAULT,
+            "only the DEFAULT weights format is supported (shuffled formats are for quantized weights)");
+        LS_ENSURE(ctx, ctx.outputCount() == 1, "DEFAULT weights format has one output");
+        const RuntimeTensor& input = ctx.input(0);
+        const RuntimeTensor& weights = ctx.input(1);
+        if (input.type != TensorType::Float32) return ctx.unsupportedType("input", input.type);
+        if (weights.type != TensorType::Float32) return ctx.unsupportedType("weights", weights.type);
+        if (ctx.output(0).type != TensorType::Float32)
+            return ctx.unsupportedType("output", ctx.output(0).type);
+        LS_ENSURE(ctx, !weights.model->sparsity, "sparse weights need DENSIFY first");
+        LS_ENSURE(ctx, weights.shape.rank() == 2,
+                  "weights must have rank 2, have shape " + weights.shape.toString());
+        units_ = weights.shape[0];
+        depth_ = weights.shape[1];
+        LS_ENSURE(ctx, depth_ > 0, "weights have no input dimension");
+        // As in TFLite, the input is read as rows of `depth_` values; any remainder is ignored.
+        batch_ = input.elementCount() / depth_;
+        if (ctx.hasInput(2)) {
+            const RuntimeTensor& bias = ctx.input(2);
+            if (bias.type != TensorType::Float32) return ctx.unsupportedType("bias", bias.type);
+            LS_ENSURE(ctx, bias.elementCount() == units_,
+                      "bias has " + std::to_string(bias.elementCount()) + " elements for " +
+                          std::to_string(units_) + " units");
+        }
+        // TFLite's float kernels clamp for the RELU family only; other fused activations are left unapplied.
+        const ActivationRange r =
+            activationRange(o ? o->fused_activation_function() : fb::ActivationFunctionType::NONE);
+        clamp_ = {nullptr, r.lo, r.hi};
+        Shape out;
+        if (o && o->keep_num_dims()) {
+            LS_ENSURE(ctx, input.shape.rank() >= 1 && input.shape[input.shape.rank() - 1] == depth_,
+                      "keep_num_dims needs the input's last dimension (" + input.shape.toString() +
+                          ") to equal " + std::to_string(depth_));
+            out = input.shape;
+            out[out.rank() - 1] = units_;
+        } else {
+            out = Shape{static_cast<int32_t>(batch_), units_};
+        }
+        LS_RETURN_IF_ERROR(ctx.resizeOutput(0, out));
+        // Weights [units, depth]: B (depth x units) is their transpose.
+        return weights_.prepare(ctx, weights, {depth_, units_, 1, 0, 1, depth_}, gemm::activeIsa());
+    }
+
+    Status eval(OpContext& ctx) override {
+        weights_.evalPrepare(ctx, ctx.input(1));
+        gemm::Epilogue e = clamp_;
+        e.bias = ctx.hasInput(2) ? ctx.input(2).as<float>() : nullptr;
+        gemm::sgemmParallel(ctx.threads(), batch_, ctx.input(0).as<float>(), depth_, weights_.group(0),
+                            ctx.output(0).as<float>(), units_, e);
+        return Status::ok();
+    }
+
+private:
+    int64_t batch_ = 0;
+    int32_t units_ = 0, depth_ = 0;
+    gemm::Epilogue clamp_;
+    gemm::PackedWeights weights_;
+};
+
+class BatchMatMulKernel : public OpKernel {
+public:
+    Status prepare(OpContext& ctx) override {
+        LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1), "needs two inputs");
+        const RuntimeTensor& lhs = ctx.input(0);
+        const RuntimeTensor& rhs = ctx.input(1);
+        if (lhs.type != TensorType::Float32) return ctx.unsupportedType("lhs", lhs.type);
+        if (rhs.type != TensorType::Float32) return ctx.unsupportedType("rhs", rhs.type);
+        if (ctx.output(0).type != TensorType::Float32)
+            return ctx.unsupportedType("output", ctx.output(0).type);
+        LS_ENSURE(ctx, !lhs.model->sparsity && !rhs.model->sparsity, "sparse operands need DENSIFY first");
+        const int rl = lhs.shape.rank(), rr = rhs.shape.rank();
+        LS_ENSURE(
+            ctx, rl >= 2 && rr >= 2,
+            "inputs need rank 2 or more, have " + lhs.shape.toString() + " and " + rhs.shape.toString());
+        const auto* o = ctx.options<fb::BatchMatMulOptions>();
+        adjX_ = o && o->adj_x();
+        adjY_ = o && o->adj_y();
+        m_ = adjX_ ? lhs.shape[rl - 1] : lhs.shape[rl - 2];
+        k_ = adjX_ ? lhs.shape[rl - 2] : lhs.shape[rl - 1];
+        const int32_t rhsK = adjY_ ? rhs.shape[rr - 1] : rhs.shape[rr - 2];
+        n_ = adjY_ ? rhs.shape[rr - 2] : rhs.shape[rr - 1];
+        LS_ENSURE(ctx, k_ == rhsK,
+                  "inner dimensions differ: " + lhs.shape.toString() + (adjX_ ? " (adj_x)" : "") + " and " +
+                      rhs.shape.toString() + (adjY_ ? " (adj_y)" : ""));
+        lhsBatch_ = Shape(lhs.shape.dims().first(static_cast<size_t>(rl - 2)));
+        rhsBatch_ = Shape(rhs.shape.dims().first(static_cast<size_t>(rr - 2)));
+        LS_ENSURE(ctx, broadcastShapes(lhsBatch_, rhsBatch_, outBatch_),
+                  "batch dimensions of " + lhs.shape.toString() + " and " + rhs.shape.toString() +
+                      " do not broadcast");
+        lhsIndex_ = BroadcastIndex(lhsBatch_, outBatch_);
+        rhsIndex_ = BroadcastIndex(rhsBatch_, outBatch_);
+        Shape out = outBatch_;
+        out.push(m_);
+        out.push(n_);
+        LS_RETURN_IF_ERROR(ctx.resizeOutput(0, out));
+
+        const gemm::Isa isa = gemm::activeIsa();
+        // B for rhs batch b: (k x n), from [k, n] or, with adj_y, [n, k].
+        const int64_t rhsStride = static_cast<int64_t>(k_) * n_;
+        const int64_t rhsBatches = rhsBatch_.elementCount();
+        layout_ = adjY_ ? gemm::WeightLayout{k_, n_, rhsBatches, rhsStride, 1, k_}
+                        : gemm::WeightLayout{k_, n_, rhsBatches, rhsStride, n_, 1};
+        rhsConstant_ = gemm::knownAtPrepare(rhs);
+        packedSize_ = gemm::packedBSize(k_, n_, isa);
+        isa_ = isa;
+        if (rhsConstant_) LS_RETURN_IF_ERROR(constantRhs_.prepare(ctx, rhs, layout_, isa));
+        // Per thread: A transposed (adj_x) and B packed (rhs not constant), for one batch at a time.
+        slotFloats_ = (adjX_ ? static_cast<int64_t>(m_) * k_ : 0) + (rhsConstant_ ? 0 : packedSize_);
+        scratch_ =
+            slotFloats_ > 0
+                ? ctx.requestScratch(static_cast<size_t>(slotFloats_ * ctx.threads().size()) * sizeof(float))
+                : -1;
+        return Status::ok();
+    }
+
+    Status eval(OpContext& ctx) override {
+        const float* lhs = ctx.input(0).as<float>();
+        const float* rhs = ctx.input(1).as<float>();
+        float* out = ctx.output(0).as<float>();
+        if (rhsConstant_) constantRhs_.evalPrepare(ctx, ctx.input(1));
+        float* scratch = scratch_ >= 0 ? reinterpret_cast<float*>(ctx.scratch(scratch_)) : nullptr;
+        const int64_t batches = outBatch_.elementCount();
+        ThreadPool& threads = ctx.threads();
+        // Many batches: one thread per run of batches; few: each product is split over the threads.
+        const int64_t batchMacs = std::max<int64_t>(1, static_cast<int64_t>(m_) * k_ * n_);
+        if (threads.size() > 1 && batches >= threads.size()) {
+            std::atomic<int> slot{0};
+            threads.parallelFor(
+                batches,
+                [&](int64_t begin, int64_t end) {
+                    float* mine = scratch ? scratch + slot.fetch_add(1) * slotFloats_ : nullptr;
+                    for (int64_t i = begin; i < end; ++i)
+                        product(ctx, i, lhs, rhs, out, mine, false);
+                },
+                std::max<int64_t>(1, gemm::kMinMacsPerThread / batchMacs));
+        } else {
+            for (int64_t i = 0; i < batches; ++i)
+                product(ctx, i, lhs, rhs, out, scratch, true);
+        }
+        return Status::ok();
+    }
+
+private:
+    // Output batch `index`: finds its lhs and rhs batches through the broadcast and multiplies them.
+    void product(OpContext& ctx, int64_t index, const float* lhs, const float* rhs, float* out,
+                 float* scratch, bool parallel) const {
+        int64_t li = 0, ri = 0, rem = index;
+        for (int d = outBatch_.rank() - 1; d >= 0; --d) {
+            const int64_t c = rem % outBatch_[d];
+            rem /= outBatch_[d];
+            li += c * lhsIndex_.strideOf(d);
+            ri += c * rhsIndex_.strideOf(d);
+        }
+        const int64_t m = m_, k = k_, n = n_;
+        const float* a = lhs + li * m * k;
+        if (adjX_) {
+            // The SGEMM reads rows of A in place: transpose [k, m] into [m, k] first.
+            for (int64_t i = 0; i < m; ++i)
+                for (int64_t j = 0; j < k; ++j)
+                    scratch[i * k + j] = a[j * m + i];
+            a = scratch;
+        }
+        gemm::PackedB b;
+        if (rhsConstant_) {
+            b = constantRhs_.group(ri);
+        } else {
+            float* packed = scratch + (adjX_ ? m * k : 0);
+            b = gemm::packB(rhs + ri * layout_.groupOffset, k, n, layout_.rowStride, layout_.colStride,
+                            packed, isa_);
+        }
+        float* c = out + index * m * n;
+        if (parallel)
+            gemm::sgemmParallel(ctx.threads(), m, a, k, b, c, n, {});
+        else
+            gemm::sgemm(m, a, k, b, c, n, {});
+    }
+
+    bool adjX_ = false, adjY_ = false;
+    int32_t m_ = 0, k_ = 0, n_ = 0;
+    Shape lhsBatch_, rhsBatch_, outBatch_;
+    BroadcastIndex lhsIndex_, rhsIndex_;
+    gemm::WeightLayout layout_;
+    gemm::Isa isa_ = gemm::Isa::Scalar;
+    bool rhsConstant_ = false;
+    gemm::PackedWeights constantRhs_;
+    int64_t packedSize_ = 0, slotFloats_ = 0;
+    int scratch_ = -1;
+};
+
+}  // namespace
+
+void registerMatmulKernels(KernelRegistry& r) {
+    r.add(fb::BuiltinOperator::FULLY_CONNECTED, makeKernel<FullyConnectedKernel>);
+    r.add(fb::BuiltinOperator::BATCH_MATMUL, makeKernel<BatchMatMulKernel>);
+}
 
 }  // namespace litescope::kernels

@@ -41,20 +41,33 @@ std::vector<GoldenCase> goldenCases() {
     return out;
 }
 
-// Float corpus: no activation (non-constant tensor) is an 8- or 16-bit integer.
+// Float corpus: no 8- or 16-bit integer tensor except weights that a DEQUANTIZE turns into float (models that
+// feed int8 weights straight into FULLY_CONNECTED or CONV_2D are hybrid, quantized work).
 bool isFloatModel(const std::string& path) {
     auto model = Model::fromFile(path);
     if (!model) return false;
-    for (const Subgraph& sg : (*model)->subgraphs())
-        for (const Tensor& t : sg.tensors)
-            if (!t.isConstant() && (t.type == TensorType::Int8 || t.type == TensorType::UInt8 || t.type == TensorType::Int16))
-                return false;
+    for (const Subgraph& sg : (*model)->subgraphs()) {
+        std::vector<bool> usedOutsideDequantize(sg.tensors.size(), false);
+        for (const Operator& op : sg.operators) {
+            if ((*model)->operatorCode(op).name == "DEQUANTIZE") continue;
+            for (int32_t i : op.inputs)
+                if (i >= 0) usedOutsideDequantize[static_cast<size_t>(i)] = true;
+        }
+        for (const Tensor& t : sg.tensors) {
+            const bool narrowInt = t.type == TensorType::Int8 || t.type == TensorType::UInt8 || t.type == TensorType::Int16;
+            if (narrowInt && (!t.isConstant() || usedOutsideDequantize[static_cast<size_t>(t.index)])) return false;
+        }
+    }
     return true;
 }
 
 // Float-corpus models that do not match yet, and why. Empty when every float model matches.
 const std::map<std::string, std::string>& knownFloatFailures() {
-    static const std::map<std::string, std::string> m = {};
+    static const std::map<std::string, std::string> m = {
+        {"ai-edge-quantizer/ai_edge_quantizer/tests/models/single_gather_nd_with_const_params",
+         "the generated indices are out of range (4 into a dimension of 2): TFLite 2.8 read outside the tensor, "
+         "so the reference output is garbage; Litescope stops with an invoke error instead"},
+    };
     return m;
 }
 
@@ -67,11 +80,14 @@ TEST_P(RunCorpus, MatchesTensorFlowLite) {
     // Whatever the model, the runtime never crashes: it answers with a documented exit code.
     ASSERT_TRUE(r.exitCode == 0 || r.exitCode == 3 || r.exitCode == 4) << "exit " << r.exitCode << "\n" << r.out << r.err;
     if (!floatModel) {
-        if (r.exitCode == 3) EXPECT_FALSE(r.err.empty());
+        if (r.exitCode == 3) {
+            EXPECT_FALSE(r.err.empty());
+        }
         return;
     }
     if (auto known = knownFloatFailures().find(c.rel); known != knownFloatFailures().end()) {
-        GTEST_SKIP() << "known: " << known->second;
+        EXPECT_EQ(r.exitCode, 3) << "expected a clean invoke error: " << known->second;
+        return;
     }
     EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
 }
@@ -85,7 +101,14 @@ std::string caseName(const ::testing::TestParamInfo<GoldenCase>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Golden, RunCorpus, ::testing::ValuesIn(goldenCases()), caseName);
 
-TEST(RunCorpusCoverage, FindsTheReferenceFolders) { EXPECT_GT(goldenCases().size(), 280u); }
+TEST(RunCorpusCoverage, FindsTheReferenceFoldersAndTheFloatCorpus) {
+    const auto cases = goldenCases();
+    EXPECT_GT(cases.size(), 280u);
+    size_t floats = 0;
+    for (const auto& c : cases) floats += isFloatModel(c.model);
+    std::printf("%zu reference folders, %zu in the float corpus\n", cases.size(), floats);
+    EXPECT_GT(floats, 150u);
+}
 
 }  // namespace
 }  // namespace litescope::test
