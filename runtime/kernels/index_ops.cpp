@@ -28,28 +28,6 @@ std::string typeName(TensorType t) {
 // Checks shared by the kernels
 // ---------------------------------------------------------------------------------------------------------
 
-bool isByteSized(TensorType type) {
-    const int bits = tensorTypeBits(type);
-    return bits >= 8 && bits % 8 == 0;
-}
-
-bool isQuantizedType(TensorType type) {
-    return type == TensorType::Int8 || type == TensorType::UInt8 || type == TensorType::Int16;
-}
-
-bool sameQuantization(const RuntimeTensor& a, const RuntimeTensor& b) {
-    const QuantizationParams& qa = a.quantization();
-    const QuantizationParams& qb = b.quantization();
-    // A side without a scale states nothing to disagree with (some converters leave only a calibration
-    // range).
-    if (!qa.hasAffine() || !qb.hasAffine()) return true;
-    if (std::equal(qa.scale.begin(), qa.scale.end(), qb.scale.begin(), qb.scale.end()) &&
-        std::equal(qa.zeroPoint.begin(), qa.zeroPoint.end(), qb.zeroPoint.begin(), qb.zeroPoint.end()))
-        return true;
-    return !qa.isPerChannel() && !qb.isPerChannel() && a.scale() == b.scale() &&
-           a.zeroPoint() == b.zeroPoint();
-}
-
 // `to` receives `from`'s elements unchanged: same type, byte-sized elements and, for quantized types, the
 // same scale and zero point.
 Status checkPassThrough(OpContext& ctx, const RuntimeTensor& from, const RuntimeTensor& to,
@@ -80,29 +58,8 @@ Status checkArity(OpContext& ctx, int inputs, int outputs) {
     return Status::ok();
 }
 
-// Constants can be read at prepare; everything can during eval (also when a node is prepared at eval).
-bool valuesKnown(OpContext& ctx, const RuntimeTensor& t) {
-    return t.isConstant() || ctx.isEvaluating() || t.elementCount() == 0;
-}
-
-// A non-constant tensor nobody writes has no buffer. Cheap enough for eval: the message is built on failure.
-Status requireData(OpContext& ctx, const RuntimeTensor& t, const char* what) {
-    LS_ENSURE(ctx, t.data != nullptr || t.elementCount() == 0, std::string(what) + " has no data");
-    return Status::ok();
-}
-
 Status checkIndexType(OpContext& ctx, const RuntimeTensor& t, const char* what) {
     if (!isIndexType(t.type)) return ctx.unsupportedType(what, t.type);
-    return Status::ok();
-}
-
-// A single axis from a one-element INT32/INT64 tensor, made non-negative against `rank`.
-Status readAxis(OpContext& ctx, const RuntimeTensor& t, int rank, int& axis) {
-    LS_ENSURE(ctx, t.elementCount() == 1, "axis must hold one value, has " + str(t.elementCount()));
-    LS_RETURN_IF_ERROR(requireData(ctx, t, "axis"));
-    const int64_t a = readIndex(t, 0);
-    LS_ENSURE(ctx, a >= -rank && a < rank, "axis " + str(a) + " is out of range for rank " + str(rank));
-    axis = static_cast<int>(a < 0 ? a + rank : a);
     return Status::ok();
 }
 

@@ -38,4 +38,42 @@ bool isSupportedActivation(fb::ActivationFunctionType activation) {
     return activation != fb::ActivationFunctionType::SIGN_BIT;
 }
 
+bool isByteSized(TensorType type) {
+    const int bits = tensorTypeBits(type);
+    return bits >= 8 && bits % 8 == 0;
+}
+
+bool isQuantizedType(TensorType type) {
+    return type == TensorType::Int8 || type == TensorType::UInt8 || type == TensorType::Int16;
+}
+
+bool sameQuantization(const RuntimeTensor& a, const RuntimeTensor& b) {
+    const QuantizationParams& qa = a.quantization();
+    const QuantizationParams& qb = b.quantization();
+    if (!qa.hasAffine() || !qb.hasAffine()) return true;
+    if (std::equal(qa.scale.begin(), qa.scale.end(), qb.scale.begin(), qb.scale.end()) &&
+        std::equal(qa.zeroPoint.begin(), qa.zeroPoint.end(), qb.zeroPoint.begin(), qb.zeroPoint.end()))
+        return true;
+    return !qa.isPerChannel() && !qb.isPerChannel() && a.scale() == b.scale() && a.zeroPoint() == b.zeroPoint();
+}
+
+bool valuesKnown(const OpContext& ctx, const RuntimeTensor& t) {
+    return t.isConstant() || ctx.isEvaluating() || t.elementCount() == 0;
+}
+
+Status requireData(const OpContext& ctx, const RuntimeTensor& t, const char* what) {
+    if (t.data == nullptr && t.elementCount() != 0) return ctx.fail(std::string(what) + " has no data");
+    return Status::ok();
+}
+
+Status readAxis(const OpContext& ctx, const RuntimeTensor& t, int rank, int& axis) {
+    if (t.elementCount() != 1) return ctx.fail("axis must hold one value, has " + std::to_string(t.elementCount()));
+    if (Status s = requireData(ctx, t, "axis"); !s) return s;
+    const int64_t a = readIndex(t, 0);
+    if (a < -rank || a >= rank)
+        return ctx.fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
+    axis = static_cast<int>(a < 0 ? a + rank : a);
+    return Status::ok();
+}
+
 }  // namespace litescope::kernels

@@ -84,4 +84,17 @@ inline int64_t readIndex(const RuntimeTensor& t, int64_t i) {
 }
 inline bool isIndexType(TensorType type) { return type == TensorType::Int32 || type == TensorType::Int64; }
 
+// Moving bytes moves elements only when an element is a whole number of bytes (not INT4, not STRING).
+bool isByteSized(TensorType type);
+bool isQuantizedType(TensorType type);  // INT8, UINT8, INT16
+// Whether elements can pass from `a` to `b` unchanged. A side without a scale states nothing to disagree with
+// (some converters leave only a calibration range); a missing zero point reads as 0, as TFLite reads it.
+bool sameQuantization(const RuntimeTensor& a, const RuntimeTensor& b);
+// Whether a shape-giving operand's values can be read now: constant, empty, or during eval.
+bool valuesKnown(const OpContext& ctx, const RuntimeTensor& t);
+// A non-constant tensor nobody writes has no buffer; the message is built only on failure.
+Status requireData(const OpContext& ctx, const RuntimeTensor& t, const char* what);
+// A single axis from a one-element INT32/INT64 tensor, made non-negative against `rank`.
+Status readAxis(const OpContext& ctx, const RuntimeTensor& t, int rank, int& axis);
+
 }  // namespace litescope::kernels

@@ -31,30 +31,6 @@ std::string typeName(TensorType t) {
 // Checks shared by the kernels
 // ---------------------------------------------------------------------------------------------------------
 
-// Moving bytes moves elements only when an element is a whole number of bytes (not INT4, not STRING).
-bool isByteSized(TensorType type) {
-    const int bits = tensorTypeBits(type);
-    return bits >= 8 && bits % 8 == 0;
-}
-
-bool isQuantizedType(TensorType type) {
-    return type == TensorType::Int8 || type == TensorType::UInt8 || type == TensorType::Int16;
-}
-
-bool sameQuantization(const RuntimeTensor& a, const RuntimeTensor& b) {
-    const QuantizationParams& qa = a.quantization();
-    const QuantizationParams& qb = b.quantization();
-    // A side without a scale states nothing to disagree with (some converters leave only a calibration
-    // range).
-    if (!qa.hasAffine() || !qb.hasAffine()) return true;
-    if (std::equal(qa.scale.begin(), qa.scale.end(), qb.scale.begin(), qb.scale.end()) &&
-        std::equal(qa.zeroPoint.begin(), qa.zeroPoint.end(), qb.zeroPoint.begin(), qb.zeroPoint.end()))
-        return true;
-    // A missing zero point reads as 0, as TFLite reads it.
-    return !qa.isPerChannel() && !qb.isPerChannel() && a.scale() == b.scale() &&
-           a.zeroPoint() == b.zeroPoint();
-}
-
 std::string quantText(const RuntimeTensor& t) {
     return "scale " + std::to_string(t.scale()) + ", zero point " + str(t.zeroPoint());
 }
@@ -93,21 +69,9 @@ Status checkArity(OpContext& ctx, int minInputs, int maxInputs, int outputs) {
     return Status::ok();
 }
 
-// Whether an input's values can be read now: constants at prepare, everything during eval (a node prepared at
-// eval because its inputs were dynamic sees computed values too).
-bool valuesKnown(OpContext& ctx, const RuntimeTensor& t) {
-    return t.isConstant() || ctx.isEvaluating() || t.elementCount() == 0;
-}
-
 // Shape, axis, begin, multiples... operands are INT32 or INT64.
 Status checkIndexOperand(OpContext& ctx, const RuntimeTensor& t, const std::string& what) {
     if (!isIndexType(t.type)) return ctx.fail(what + " must be INT32 or INT64, not " + typeName(t.type));
-    return Status::ok();
-}
-
-// A non-constant tensor nobody writes has no buffer. Cheap enough for eval: the message is built on failure.
-Status requireData(OpContext& ctx, const RuntimeTensor& t, const char* what) {
-    LS_ENSURE(ctx, t.data != nullptr || t.elementCount() == 0, std::string(what) + " has no data");
     return Status::ok();
 }
 
@@ -120,16 +84,6 @@ Status readSmallVector(OpContext& ctx, const RuntimeTensor& t, const char* what,
     count = static_cast<int>(n);
     for (int i = 0; i < count; ++i)
         values[static_cast<size_t>(i)] = readIndex(t, i);
-    return Status::ok();
-}
-
-// A single axis value from a scalar or one-element tensor, made non-negative against `rank`.
-Status readAxis(OpContext& ctx, const RuntimeTensor& t, int rank, int& axis) {
-    LS_ENSURE(ctx, t.elementCount() == 1, "axis must hold one value, has " + str(t.elementCount()));
-    LS_RETURN_IF_ERROR(requireData(ctx, t, "axis"));
-    const int64_t a = readIndex(t, 0);
-    LS_ENSURE(ctx, a >= -rank && a < rank, "axis " + str(a) + " is out of range for rank " + str(rank));
-    axis = static_cast<int>(a < 0 ? a + rank : a);
     return Status::ok();
 }
 
