@@ -2,6 +2,7 @@
 // per thread, the caller taking one. No allocation per call.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -49,9 +50,9 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable done_;
-    uint64_t generation_ = 0;
+    std::atomic<uint64_t> generation_{0};
     bool stopping_ = false;
-    int pending_ = 0;
+    std::atomic<int> pending_{0};
     int chunks_ = 0;
     int64_t n_ = 0;
     const FunctionRef<void(int64_t, int64_t)>* job_ = nullptr;
