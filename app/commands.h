@@ -8,9 +8,9 @@ namespace litescope::app {
 // Exit codes shared by the sub-commands.
 enum ExitCode : int {
     kExitOk = 0,
-    kExitFailure = 1,       // anything else: bad arguments, I/O errors
-    kExitInvalidModel = 2,  // the file is not a valid TFLite model
-    kExitRuntime = 3,       // an op the runtime cannot run, or an error while running
+    kExitFailure = 1,         // anything else: bad arguments, I/O errors
+    kExitInvalidModel = 2,    // the file is not a valid TFLite model
+    kExitRuntime = 3,         // an op the runtime cannot run, or an error while running
     kExitOutOfTolerance = 4,  // run --check: an output differs from the reference
 };
 

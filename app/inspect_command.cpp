@@ -18,9 +18,11 @@ int runInspect(const InspectOptions& options) {
     ModelReport report = buildModelReport(m, {.weightStats = options.weights || options.json});
     if (options.json) {
         // Names in a hostile file need not be UTF-8: replace bad bytes rather than fail.
-        std::cout << inspectJson(m, report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        std::cout << inspectJson(m, report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
     } else {
-        std::cout << inspectText(m, report, {.constantTensors = options.weights, .operators = options.operators});
+        std::cout << inspectText(m, report,
+                                 {.constantTensors = options.weights, .operators = options.operators});
     }
     return kExitOk;
 }

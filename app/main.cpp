@@ -12,23 +12,28 @@ int main(int argc, char** argv) {
 
     InspectOptions inspect;
     bool noWeights = false;
-    CLI::App* inspectCmd = cli.add_subcommand("inspect", "Print what a model contains: subgraphs, inputs and outputs, "
-                                                         "ops, weights, quantization, metadata");
+    CLI::App* inspectCmd = cli.add_subcommand("inspect",
+                                              "Print what a model contains: subgraphs, inputs and outputs, "
+                                              "ops, weights, quantization, metadata");
     inspectCmd->add_option("MODEL", inspect.modelPath, "the .tflite file")->required();
     inspectCmd->add_flag("--json", inspect.json, "print one JSON document instead of text");
-    inspectCmd->add_flag("--operators", inspect.operators, "list every operator with its inputs and outputs (text)");
+    inspectCmd->add_flag("--operators", inspect.operators,
+                         "list every operator with its inputs and outputs (text)");
     inspectCmd->add_flag("--no-weights", noWeights, "leave out the per-tensor weight statistics (text)");
 
     RunOptions run;
-    CLI::App* runCmd = cli.add_subcommand("run", "Run a model once in Litescope's runtime and summarise its outputs");
+    CLI::App* runCmd =
+        cli.add_subcommand("run", "Run a model once in Litescope's runtime and summarise its outputs");
     runCmd->add_option("MODEL", run.modelPath, "the .tflite file")->required();
-    runCmd->add_option("--input-dir", run.inputDir, "read input K from DIR/input_K.bin (raw bytes, exactly the tensor's size)");
+    runCmd->add_option("--input-dir", run.inputDir,
+                       "read input K from DIR/input_K.bin (raw bytes, exactly the tensor's size)");
     runCmd->add_option("--output-dir", run.outputDir, "write output K to DIR/output_K.bin");
     runCmd->add_option("--threads", run.threads, "threads for the heavy kernels")->check(CLI::Range(1, 256));
     runCmd->add_option("--signature", run.signature, "run this SignatureDef instead of subgraph 0");
-    runCmd->add_option("--check", run.checkDir,
-                       "compare the outputs with a reference folder (manifest.json, input_K.bin, output_K.bin); "
-                       "its inputs are used unless --input-dir is given");
+    runCmd->add_option(
+        "--check", run.checkDir,
+        "compare the outputs with a reference folder (manifest.json, input_K.bin, output_K.bin); "
+        "its inputs are used unless --input-dir is given");
 
     try {
         cli.parse(argc, argv);

@@ -49,20 +49,25 @@ int runRun(const RunOptions& o) {
         signature = interpreter.findSignature(o.signature);
         if (!signature) {
             std::string keys;
-            for (const auto& s : (*model)->signatures()) keys += (keys.empty() ? "" : ", ") + std::string(s.key);
-            return fail(kExitFailure, o.modelPath + ": no signature '" + o.signature + "' (the model has: " +
-                                          (keys.empty() ? "none" : keys) + ")");
+            for (const auto& s : (*model)->signatures())
+                keys += (keys.empty() ? "" : ", ") + std::string(s.key);
+            return fail(kExitFailure, o.modelPath + ": no signature '" + o.signature +
+                                          "' (the model has: " + (keys.empty() ? "none" : keys) + ")");
         }
     }
     SubgraphRuntime& sg = signature ? interpreter.subgraph(signature->subgraphIndex) : interpreter.main();
     std::vector<int32_t> inputs, outputs;
     std::vector<std::string> inputNames, outputNames;
     if (signature) {
-        for (const auto& m : signature->inputs) inputs.push_back(static_cast<int32_t>(m.tensorIndex)), inputNames.emplace_back(m.name);
-        for (const auto& m : signature->outputs) outputs.push_back(static_cast<int32_t>(m.tensorIndex)), outputNames.emplace_back(m.name);
+        for (const auto& m : signature->inputs)
+            inputs.push_back(static_cast<int32_t>(m.tensorIndex)), inputNames.emplace_back(m.name);
+        for (const auto& m : signature->outputs)
+            outputs.push_back(static_cast<int32_t>(m.tensorIndex)), outputNames.emplace_back(m.name);
     } else {
-        for (int32_t t : sg.model().inputs) inputs.push_back(t), inputNames.emplace_back(sg.model().tensors[static_cast<size_t>(t)].name);
-        for (int32_t t : sg.model().outputs) outputs.push_back(t), outputNames.emplace_back(sg.model().tensors[static_cast<size_t>(t)].name);
+        for (int32_t t : sg.model().inputs)
+            inputs.push_back(t), inputNames.emplace_back(sg.model().tensors[static_cast<size_t>(t)].name);
+        for (int32_t t : sg.model().outputs)
+            outputs.push_back(t), outputNames.emplace_back(sg.model().tensors[static_cast<size_t>(t)].name);
     }
 
     json manifest;
@@ -100,7 +105,8 @@ int runRun(const RunOptions& o) {
         }
     }
 
-    if (Status s = sg.invoke(interpreter.observer(), 0); !s) return fail(kExitRuntime, o.modelPath + ": " + s.message());
+    if (Status s = sg.invoke(interpreter.observer(), 0); !s)
+        return fail(kExitRuntime, o.modelPath + ": " + s.message());
 
     std::cout << "Model   " << fs::path(o.modelPath).filename().string();
     if (signature) std::cout << "  signature '" << signature->key << "'";
@@ -112,15 +118,19 @@ int runRun(const RunOptions& o) {
         const RuntimeTensor& t = sg.tensor(outputs[k]);
         OutputSummary s = summarizeOutput(t);
         std::printf("Output %zu  %s  %s %s  min %.6g  max %.6g  mean %.6g\n", k, outputNames[k].c_str(),
-                    std::string(tensorTypeName(t.type)).c_str(), t.shape.toString().c_str(), s.min, s.max, s.mean);
+                    std::string(tensorTypeName(t.type)).c_str(), t.shape.toString().c_str(), s.min, s.max,
+                    s.mean);
         if (!s.top.empty()) {
             std::printf("          top-%zu:", s.top.size());
-            for (const auto& [index, value] : s.top) std::printf("  %" PRId64 ": %.6g", index, value);
+            for (const auto& [index, value] : s.top)
+                std::printf("  %" PRId64 ": %.6g", index, value);
             std::printf("\n");
         }
         if (!o.outputDir.empty()) {
             fs::create_directories(o.outputDir);
-            if (Status w = writeRawOutput(t, (fs::path(o.outputDir) / ("output_" + std::to_string(k) + ".bin")).string()); !w)
+            if (Status w = writeRawOutput(
+                    t, (fs::path(o.outputDir) / ("output_" + std::to_string(k) + ".bin")).string());
+                !w)
                 return fail(kExitFailure, w.message());
         }
         if (!manifest.is_null()) {
@@ -142,15 +152,18 @@ int runRun(const RunOptions& o) {
             if (!c.note.empty())
                 std::printf("          check: FAIL, %s\n", c.note.c_str());
             else if (t.type == TensorType::Float32 || t.type == TensorType::Float64)
-                std::printf("          check: %s, max |diff| %.3g, tolerance %.3g%s\n", c.withinTolerance ? "ok" : "FAIL",
-                            c.maxAbsDiff, c.tolerance,
-                            c.mismatches ? (", " + std::to_string(c.mismatches) + " elements outside, first at " +
-                                            std::to_string(c.firstMismatch)).c_str()
+                std::printf("          check: %s, max |diff| %.3g, tolerance %.3g%s\n",
+                            c.withinTolerance ? "ok" : "FAIL", c.maxAbsDiff, c.tolerance,
+                            c.mismatches ? (", " + std::to_string(c.mismatches) +
+                                            " elements outside, first at " + std::to_string(c.firstMismatch))
+                                               .c_str()
                                          : "");
             else
                 std::printf("          check: %s%s\n", c.withinTolerance ? "ok, identical" : "FAIL",
-                            c.mismatches ? (", " + std::to_string(c.mismatches) + " elements differ (max |diff| " +
-                                            std::to_string(c.maxAbsDiff) + "), first at " + std::to_string(c.firstMismatch)).c_str()
+                            c.mismatches ? (", " + std::to_string(c.mismatches) +
+                                            " elements differ (max |diff| " + std::to_string(c.maxAbsDiff) +
+                                            "), first at " + std::to_string(c.firstMismatch))
+                                               .c_str()
                                          : "");
         }
     }

@@ -31,7 +31,8 @@ void invokeModel(benchmark::State& state, const std::string& path) {
         state.SkipWithError(s.message().c_str());
         return;
     }
-    for (size_t k = 0; k < it.inputCount(); ++k) (void)fillDeterministic(it.input(k), static_cast<int>(k));
+    for (size_t k = 0; k < it.inputCount(); ++k)
+        (void)fillDeterministic(it.input(k), static_cast<int>(k));
     for (auto _ : state) {
         if (Status s = it.invoke(); !s) {
             state.SkipWithError(s.message().c_str());

@@ -15,7 +15,8 @@ std::vector<float> randomFloats(size_t n) {
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> d(-1, 1);
     std::vector<float> v(n);
-    for (auto& x : v) x = d(rng);
+    for (auto& x : v)
+        x = d(rng);
     return v;
 }
 
@@ -43,11 +44,13 @@ void run(benchmark::State& state, SingleOpModel& m, double macs) {
 void conv(benchmark::State& state, int h, int w, int cin, int cout, int k, int stride) {
     SingleOpModel m(B::CONV_2D);
     m.addInput(fb::TensorType::FLOAT32, {1, h, w, cin});
-    m.addConstInput(fb::TensorType::FLOAT32, {cout, k, k, cin}, randomFloats(static_cast<size_t>(cout * k * k * cin)));
+    m.addConstInput(fb::TensorType::FLOAT32, {cout, k, k, cin},
+                    randomFloats(static_cast<size_t>(cout * k * k * cin)));
     m.addConstInput(fb::TensorType::FLOAT32, {cout}, randomFloats(static_cast<size_t>(cout)));
     m.addOutput(fb::TensorType::FLOAT32);
     m.setOptions(fb::BuiltinOptions::Conv2DOptions, [stride](flatbuffers::FlatBufferBuilder& f) {
-        return fb::CreateConv2DOptions(f, fb::Padding::SAME, stride, stride, fb::ActivationFunctionType::RELU).Union();
+        return fb::CreateConv2DOptions(f, fb::Padding::SAME, stride, stride, fb::ActivationFunctionType::RELU)
+            .Union();
     });
     const double oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
     run(state, m, oh * ow * cout * k * k * cin);
@@ -60,7 +63,8 @@ void depthwise(benchmark::State& state, int h, int w, int c, int k, int stride) 
     m.addConstInput(fb::TensorType::FLOAT32, {c}, randomFloats(static_cast<size_t>(c)));
     m.addOutput(fb::TensorType::FLOAT32);
     m.setOptions(fb::BuiltinOptions::DepthwiseConv2DOptions, [stride](flatbuffers::FlatBufferBuilder& f) {
-        return fb::CreateDepthwiseConv2DOptions(f, fb::Padding::SAME, stride, stride, 1, fb::ActivationFunctionType::RELU6)
+        return fb::CreateDepthwiseConv2DOptions(f, fb::Padding::SAME, stride, stride, 1,
+                                                fb::ActivationFunctionType::RELU6)
             .Union();
     });
     const double oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;

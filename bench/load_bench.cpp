@@ -36,7 +36,8 @@ const std::string& syntheticModel() {
         b.subgraphs[0].inputs = {x};
         for (int layer = 0; layer < 7; ++layer) {
             std::vector<float> weights(1024 * 1024);
-            for (float& v : weights) v = w(rng);
+            for (float& v : weights)
+                v = w(rng);
             int32_t wt = b.addConstant("dense_" + std::to_string(layer) + "/kernel", {1024, 1024}, weights);
             int32_t y = b.addTensor("dense_" + std::to_string(layer), fb::TensorType::FLOAT32, {1, 1024});
             b.addOperator(fb::BuiltinOperator::FULLY_CONNECTED, {x, wt, -1}, {y});
@@ -67,7 +68,8 @@ void loadModel(benchmark::State& state, const std::string& path) {
     state.counters["file_MB"] = static_cast<double>(fileBytes) / 1e6;
     state.counters["heap_KB"] = static_cast<double>(heapGrowth) / 1e3;
     // Resident growth counts page-cache pages of the mapping that the loader touched (shared with the page
-    // cache, not copies); the kernel may map them in large folios, so a handful of touches can show megabytes.
+    // cache, not copies); the kernel may map them in large folios, so a handful of touches can show
+    // megabytes.
     state.counters["mapped_resident_KB"] = static_cast<double>(rssGrowth);
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(fileBytes));
 }
@@ -82,35 +84,40 @@ void inspectReport(benchmark::State& state, const std::string& path) {
         ModelReport r = buildModelReport(**model);
         benchmark::DoNotOptimize(r.totalParameters);
     }
-    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>((*model)->bytes().size()));
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                            static_cast<int64_t>((*model)->bytes().size()));
 }
 
 const char* kLargest[] = {
-    "tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite",
-    "tflite-support/tensorflow_lite_support/cc/test/testdata/task/audio/yamnet_audio_classifier_with_metadata.tflite",
+    "tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/"
+    "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite",
+    "tflite-support/tensorflow_lite_support/cc/test/testdata/task/audio/"
+    "yamnet_audio_classifier_with_metadata.tflite",
     "coral-test_data/tf2_mobilenet_v2_1.0_224_ptq.tflite",
     "mediapipe/mediapipe/modules/pose_detection/pose_detection.tflite",
     "mediapipe/mediapipe/modules/pose_landmark/pose_landmark_lite.tflite",
 };
 
 int registerAll() {
-    benchmark::RegisterBenchmark("Load/synthetic_30MB", [](benchmark::State& s) { loadModel(s, syntheticModel()); })
-        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("Load/synthetic_30MB", [](benchmark::State& s) {
+        loadModel(s, syntheticModel());
+    })->Unit(benchmark::kMillisecond);
     for (const char* rel : kLargest) {
         std::string path = test::modelPath(rel);
         std::string name = std::filesystem::path(rel).stem().string();
-        benchmark::RegisterBenchmark(("Load/" + name).c_str(), [path](benchmark::State& s) { loadModel(s, path); })
-            ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("Load/" + name).c_str(), [path](benchmark::State& s) {
+            loadModel(s, path);
+        })->Unit(benchmark::kMillisecond);
     }
-    benchmark::RegisterBenchmark("InspectReport/synthetic_30MB",
-                                 [](benchmark::State& s) { inspectReport(s, syntheticModel()); })
-        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("InspectReport/synthetic_30MB", [](benchmark::State& s) {
+        inspectReport(s, syntheticModel());
+    })->Unit(benchmark::kMillisecond);
     for (const char* rel : kLargest) {
         std::string path = test::modelPath(rel);
         std::string name = std::filesystem::path(rel).stem().string();
-        benchmark::RegisterBenchmark(("InspectReport/" + name).c_str(),
-                                     [path](benchmark::State& s) { inspectReport(s, path); })
-            ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("InspectReport/" + name).c_str(), [path](benchmark::State& s) {
+            inspectReport(s, path);
+        })->Unit(benchmark::kMillisecond);
     }
     return 0;
 }

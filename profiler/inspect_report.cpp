@@ -12,7 +12,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string str(std::string_view s) { return std::string(s); }
+std::string str(std::string_view s) {
+    return std::string(s);
+}
 
 std::string fmt(const char* format, auto... args) {
     char buf[512];
@@ -35,11 +37,14 @@ std::string formatCount(int64_t n) {
 
 json floats(std::span<const float> v) {
     json a = json::array();
-    for (float x : v) a.push_back(static_cast<double>(x));
+    for (float x : v)
+        a.push_back(static_cast<double>(x));
     return a;
 }
 
-json ints(std::span<const int32_t> v) { return json(std::vector<int32_t>(v.begin(), v.end())); }
+json ints(std::span<const int32_t> v) {
+    return json(std::vector<int32_t>(v.begin(), v.end()));
+}
 
 json statsJson(const ValueStats& s) {
     json j = {{"count", s.count}, {"min", s.min},       {"max", s.max},
@@ -84,7 +89,8 @@ json tensorMetadataJson(const std::vector<TensorMetadataInfo>& tensors) {
     for (const auto& t : tensors) {
         json j = {{"name", t.name}, {"description", t.description}, {"content", t.content}};
         if (!t.mean.empty() || !t.std.empty()) j["normalization"] = {{"mean", t.mean}, {"std", t.std}};
-        if (!t.statsMin.empty() || !t.statsMax.empty()) j["stats"] = {{"min", t.statsMin}, {"max", t.statsMax}};
+        if (!t.statsMin.empty() || !t.statsMax.empty())
+            j["stats"] = {{"min", t.statsMin}, {"max", t.statsMax}};
         j["associated_files"] = filesJson(t.associatedFiles);
         a.push_back(j);
     }
@@ -94,7 +100,9 @@ json tensorMetadataJson(const std::vector<TensorMetadataInfo>& tensors) {
 std::string quantizationText(const Tensor& t) {
     const QuantizationParams& q = t.quantization;
     if (!q.hasAffine()) {
-        if (!q.min.empty()) return fmt("calibration range [%s, %s]", formatNumber(q.min[0]).c_str(), formatNumber(q.max.empty() ? 0 : q.max[0]).c_str());
+        if (!q.min.empty())
+            return fmt("calibration range [%s, %s]", formatNumber(q.min[0]).c_str(),
+                       formatNumber(q.max.empty() ? 0 : q.max[0]).c_str());
         return "-";
     }
     if (!q.isPerChannel()) {
@@ -102,8 +110,8 @@ std::string quantizationText(const Tensor& t) {
         std::string s = "scale " + formatNumber(q.scale[0]) + " zero_point " + std::to_string(zp);
         // The real values the type can represent: what an engineer checks against the data's range.
         const int bits = tensorTypeBits(t.type);
-        const bool isSigned = t.type == TensorType::Int8 || t.type == TensorType::Int16 || t.type == TensorType::Int4 ||
-                              t.type == TensorType::Int32;
+        const bool isSigned = t.type == TensorType::Int8 || t.type == TensorType::Int16 ||
+                              t.type == TensorType::Int4 || t.type == TensorType::Int32;
         if (!isFloatType(t.type) && bits > 0 && bits <= 16) {
             const double qmin = isSigned ? -std::ldexp(1.0, bits - 1) : 0.0;
             const double qmax = isSigned ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
@@ -113,7 +121,8 @@ std::string quantizationText(const Tensor& t) {
         return s;
     }
     float lo = q.scale[0], hi = q.scale[0];
-    for (float s : q.scale) lo = std::min(lo, s), hi = std::max(hi, s);
+    for (float s : q.scale)
+        lo = std::min(lo, s), hi = std::max(hi, s);
     return fmt("per-channel: %zu scales along dim %d, %s..%s", q.scale.size(), q.quantizedDimension,
                formatNumber(lo).c_str(), formatNumber(hi).c_str());
 }
@@ -128,7 +137,8 @@ std::string formatBytes(uint64_t bytes) {
 
 std::string formatShape(std::span<const int32_t> shape) {
     std::string out = "[";
-    for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
+    for (size_t i = 0; i < shape.size(); ++i)
+        out += (i ? "," : "") + std::to_string(shape[i]);
     return out + "]";
 }
 
@@ -152,7 +162,10 @@ json inspectJson(const Model& model, const ModelReport& report) {
 
     json subgraphs = json::array();
     for (const Subgraph& sg : model.subgraphs()) {
-        json s = {{"index", sg.index}, {"name", str(sg.name)}, {"inputs", ints(sg.inputs)}, {"outputs", ints(sg.outputs)}};
+        json s = {{"index", sg.index},
+                  {"name", str(sg.name)},
+                  {"inputs", ints(sg.inputs)},
+                  {"outputs", ints(sg.outputs)}};
         json tensors = json::array();
         for (const Tensor& t : sg.tensors) {
             json j = tensorDetailsJson(t);
@@ -169,7 +182,9 @@ json inspectJson(const Model& model, const ModelReport& report) {
                     if (d.format == DimensionFormat::Dense)
                         dj["dense_size"] = d.denseSize;
                     else
-                        dj.update({{"segments", d.segmentsCount}, {"indices", d.indicesCount}, {"index_type", str(d.indicesType)}});
+                        dj.update({{"segments", d.segmentsCount},
+                                   {"indices", d.indicesCount},
+                                   {"index_type", str(d.indicesType)}});
                     dims.push_back(dj);
                 }
                 j["sparsity"] = {{"traversal_order", ints(t.sparsity->traversalOrder)},
@@ -186,13 +201,10 @@ json inspectJson(const Model& model, const ModelReport& report) {
         json ops = json::array();
         for (const Operator& op : sg.operators) {
             const OperatorCode& code = model.operatorCode(op);
-            json j = {{"index", op.index},
-                      {"op", code.name},
-                      {"builtin_code", code.builtinCode},
-                      {"custom", code.isCustom()},
-                      {"version", code.version},
-                      {"inputs", ints(op.inputs)},
-                      {"outputs", ints(op.outputs)}};
+            json j = {
+                {"index", op.index},          {"op", code.name},         {"builtin_code", code.builtinCode},
+                {"custom", code.isCustom()},  {"version", code.version}, {"inputs", ints(op.inputs)},
+                {"outputs", ints(op.outputs)}};
             if (!op.intermediates.empty()) j["intermediates"] = ints(op.intermediates);
             if (!op.calledSubgraphs.empty()) j["called_subgraphs"] = op.calledSubgraphs;
             if (!op.customOptions.empty()) j["custom_options_bytes"] = op.customOptions.size();
@@ -206,8 +218,10 @@ json inspectJson(const Model& model, const ModelReport& report) {
     // Subgraph 0's inputs and outputs as get_input_details() lists them.
     const Subgraph& main = model.subgraphs().front();
     json inputs = json::array(), outputs = json::array();
-    for (int32_t i : main.inputs) inputs.push_back(tensorDetailsJson(main.tensors[i]));
-    for (int32_t i : main.outputs) outputs.push_back(tensorDetailsJson(main.tensors[i]));
+    for (int32_t i : main.inputs)
+        inputs.push_back(tensorDetailsJson(main.tensors[i]));
+    for (int32_t i : main.outputs)
+        outputs.push_back(tensorDetailsJson(main.tensors[i]));
     root["inputs"] = inputs;
     root["outputs"] = outputs;
 
@@ -215,20 +229,27 @@ json inspectJson(const Model& model, const ModelReport& report) {
     for (const SignatureDef& sd : model.signatures()) {
         auto maps = [](const std::vector<TensorMap>& v) {
             json a = json::array();
-            for (const auto& m : v) a.push_back({{"name", str(m.name)}, {"tensor_index", m.tensorIndex}});
+            for (const auto& m : v)
+                a.push_back({{"name", str(m.name)}, {"tensor_index", m.tensorIndex}});
             return a;
         };
-        sigs.push_back({{"key", str(sd.key)}, {"subgraph_index", sd.subgraphIndex}, {"inputs", maps(sd.inputs)},
+        sigs.push_back({{"key", str(sd.key)},
+                        {"subgraph_index", sd.subgraphIndex},
+                        {"inputs", maps(sd.inputs)},
                         {"outputs", maps(sd.outputs)}});
     }
     root["signatures"] = sigs;
 
     json hist = json::array();
-    for (const auto& e : report.opHistogram) hist.push_back({{"op", e.op}, {"count", e.count}, {"custom", e.custom}});
+    for (const auto& e : report.opHistogram)
+        hist.push_back({{"op", e.op}, {"count", e.count}, {"custom", e.custom}});
     root["op_histogram"] = hist;
     json wb = json::array();
     for (const auto& t : report.weightBytes)
-        wb.push_back({{"type", str(tensorTypeName(t.type))}, {"tensors", t.tensors}, {"elements", t.elements}, {"bytes", t.bytes}});
+        wb.push_back({{"type", str(tensorTypeName(t.type))},
+                      {"tensors", t.tensors},
+                      {"elements", t.elements},
+                      {"bytes", t.bytes}});
     root["weight_bytes_by_type"] = wb;
     root["total_weight_bytes"] = report.totalWeightBytes;
     root["total_parameters"] = report.totalParameters;
@@ -250,20 +271,17 @@ json inspectJson(const Model& model, const ModelReport& report) {
                             {"inputs", tensorMetadataJson(s.inputs)},
                             {"outputs", tensorMetadataJson(s.outputs)},
                             {"associated_files", filesJson(s.associatedFiles)}});
-        root["metadata"] = {{"name", md.name},
-                            {"description", md.description},
-                            {"version", md.version},
-                            {"author", md.author},
-                            {"license", md.license},
-                            {"min_parser_version", md.minParserVersion},
-                            {"subgraphs", subs},
-                            {"associated_files", filesJson(md.associatedFiles)}};
+        root["metadata"] = {{"name", md.name},       {"description", md.description},
+                            {"version", md.version}, {"author", md.author},
+                            {"license", md.license}, {"min_parser_version", md.minParserVersion},
+                            {"subgraphs", subs},     {"associated_files", filesJson(md.associatedFiles)}};
     } else if (!report.metadataError.empty()) {
         root["metadata_error"] = report.metadataError;
     }
     json packed = json::array();
     for (const auto& f : report.packedFiles)
-        packed.push_back({{"name", f.name}, {"bytes", f.uncompressedSize}, {"compressed_bytes", f.compressedSize}});
+        packed.push_back(
+            {{"name", f.name}, {"bytes", f.uncompressedSize}, {"compressed_bytes", f.compressedSize}});
     root["packed_files"] = packed;
     root["warnings"] = model.warnings();
     return root;
@@ -272,16 +290,19 @@ json inspectJson(const Model& model, const ModelReport& report) {
 std::string inspectText(const Model& model, const ModelReport& report, const TextReportOptions& options) {
     std::ostringstream o;
     const std::string file = std::filesystem::path(model.path()).filename().string();
-    o << "Model        " << file << "  (" << formatBytes(report.fileSize) << ", schema version " << model.version() << ")\n";
+    o << "Model        " << file << "  (" << formatBytes(report.fileSize) << ", schema version "
+      << model.version() << ")\n";
     if (!model.description().empty()) o << "Description  " << model.description() << "\n";
     if (!report.minRuntimeVersion.empty()) o << "Min runtime  TFLite " << report.minRuntimeVersion << "\n";
-    o << "Contents     " << model.subgraphs().size() << " subgraph" << (model.subgraphs().size() == 1 ? "" : "s") << ", "
-      << report.operatorCount << " operators, " << report.tensorCount << " tensors, " << model.signatures().size()
-      << " signature" << (model.signatures().size() == 1 ? "" : "s") << "\n";
+    o << "Contents     " << model.subgraphs().size() << " subgraph"
+      << (model.subgraphs().size() == 1 ? "" : "s") << ", " << report.operatorCount << " operators, "
+      << report.tensorCount << " tensors, " << model.signatures().size() << " signature"
+      << (model.signatures().size() == 1 ? "" : "s") << "\n";
 
     auto tensorLine = [&](const Subgraph& sg, int32_t index, size_t position) {
         const Tensor& t = sg.tensors[index];
-        std::string sig = t.shapeSignature.empty() || !t.isDynamic() ? "" : "  signature " + formatShape(t.shapeSignature);
+        std::string sig =
+            t.shapeSignature.empty() || !t.isDynamic() ? "" : "  signature " + formatShape(t.shapeSignature);
         o << fmt("  %-3zu tensor %-5d %-9s %-18s", position, index, str(tensorTypeName(t.type)).c_str(),
                  formatShape(t.shape).c_str())
           << " " << (t.name.empty() ? "(unnamed)" : str(t.name)) << sig << "\n";
@@ -292,23 +313,29 @@ std::string inspectText(const Model& model, const ModelReport& report, const Tex
         if (!sg.name.empty()) o << " '" << sg.name << "'";
         o << ": " << sg.operators.size() << " operators, " << sg.tensors.size() << " tensors\n";
         o << " Inputs\n";
-        for (size_t k = 0; k < sg.inputs.size(); ++k) tensorLine(sg, sg.inputs[k], k);
+        for (size_t k = 0; k < sg.inputs.size(); ++k)
+            tensorLine(sg, sg.inputs[k], k);
         o << " Outputs\n";
-        for (size_t k = 0; k < sg.outputs.size(); ++k) tensorLine(sg, sg.outputs[k], k);
+        for (size_t k = 0; k < sg.outputs.size(); ++k)
+            tensorLine(sg, sg.outputs[k], k);
         if (options.operators) {
             o << " Operators\n";
             for (const Operator& op : sg.operators)
                 o << fmt("  %-5d %-28s v%-2d in %s out %s\n", op.index, model.operatorCode(op).name.c_str(),
-                         model.operatorCode(op).version, formatShape(op.inputs).c_str(), formatShape(op.outputs).c_str());
+                         model.operatorCode(op).version, formatShape(op.inputs).c_str(),
+                         formatShape(op.outputs).c_str());
         }
     }
 
     if (!model.signatures().empty()) {
         o << "\nSignatures\n";
         for (const SignatureDef& sd : model.signatures()) {
-            o << "  " << (sd.key.empty() ? "(no key)" : str(sd.key)) << "  (subgraph " << sd.subgraphIndex << ")\n";
-            for (const auto& m : sd.inputs) o << "      in  " << m.name << " -> tensor " << m.tensorIndex << "\n";
-            for (const auto& m : sd.outputs) o << "      out " << m.name << " -> tensor " << m.tensorIndex << "\n";
+            o << "  " << (sd.key.empty() ? "(no key)" : str(sd.key)) << "  (subgraph " << sd.subgraphIndex
+              << ")\n";
+            for (const auto& m : sd.inputs)
+                o << "      in  " << m.name << " -> tensor " << m.tensorIndex << "\n";
+            for (const auto& m : sd.outputs)
+                o << "      out " << m.name << " -> tensor " << m.tensorIndex << "\n";
         }
     }
 
@@ -319,9 +346,12 @@ std::string inspectText(const Model& model, const ModelReport& report, const Tex
     o << "\nWeights      " << formatBytes(static_cast<uint64_t>(report.totalWeightBytes)) << " in "
       << formatCount(report.totalParameters) << " parameters\n";
     for (const auto& t : report.weightBytes) {
-        double share = report.totalWeightBytes ? 100.0 * static_cast<double>(t.bytes) / static_cast<double>(report.totalWeightBytes) : 0;
-        o << fmt("  %-9s %12s  %5.1f%%  %6" PRId64 " tensors  %10s parameters\n", str(tensorTypeName(t.type)).c_str(),
-                 formatBytes(static_cast<uint64_t>(t.bytes)).c_str(), share, t.tensors, formatCount(t.elements).c_str());
+        double share = report.totalWeightBytes ? 100.0 * static_cast<double>(t.bytes) /
+                                                     static_cast<double>(report.totalWeightBytes)
+                                               : 0;
+        o << fmt("  %-9s %12s  %5.1f%%  %6" PRId64 " tensors  %10s parameters\n",
+                 str(tensorTypeName(t.type)).c_str(), formatBytes(static_cast<uint64_t>(t.bytes)).c_str(),
+                 share, t.tensors, formatCount(t.elements).c_str());
     }
 
     if (!report.deploymentNotes.empty()) {
@@ -349,7 +379,8 @@ std::string inspectText(const Model& model, const ModelReport& report, const Tex
                 if (!t.mean.empty() || !t.std.empty()) {
                     auto list = [](const std::vector<float>& xs) {
                         std::string s = "[";
-                        for (size_t i = 0; i < xs.size(); ++i) s += (i ? ", " : "") + formatNumber(xs[i]);
+                        for (size_t i = 0; i < xs.size(); ++i)
+                            s += (i ? ", " : "") + formatNumber(xs[i]);
                         return s + "]";
                     };
                     o << "; normalization mean " << list(t.mean) << " std " << list(t.std);
@@ -380,30 +411,35 @@ std::string inspectText(const Model& model, const ModelReport& report, const Tex
     }
     if (!report.packedFiles.empty() && !report.metadata) {
         o << "\nPacked files\n";
-        for (const auto& p : report.packedFiles) o << "  " << p.name << " (" << formatBytes(p.uncompressedSize) << ")\n";
+        for (const auto& p : report.packedFiles)
+            o << "  " << p.name << " (" << formatBytes(p.uncompressedSize) << ")\n";
     }
 
     if (options.constantTensors && !report.constantStats.empty()) {
         o << "\nConstant tensors (values as stored; 'real' dequantizes quantized ones)\n";
-        o << fmt("  %-4s %-6s %-8s %-20s %11s %11s %11s %7s %8s  %s\n", "sg", "tensor", "type", "shape", "min", "max",
-                 "mean", "zeros", "distinct", "name");
+        o << fmt("  %-4s %-6s %-8s %-20s %11s %11s %11s %7s %8s  %s\n", "sg", "tensor", "type", "shape",
+                 "min", "max", "mean", "zeros", "distinct", "name");
         for (const auto& cs : report.constantStats) {
             const Tensor& t = model.subgraphs()[cs.subgraph].tensors[cs.tensor];
             const ValueStats& s = cs.stats.stored;
-            std::string distinct = s.distinctValues ? std::to_string(*s.distinctValues) : ">" + std::to_string(kMaxDistinctCounted);
+            std::string distinct = s.distinctValues ? std::to_string(*s.distinctValues)
+                                                    : ">" + std::to_string(kMaxDistinctCounted);
             o << fmt("  %-4d %-6d %-8s %-20s %11s %11s %11s %6.1f%% %8s  %s%s\n", cs.subgraph, cs.tensor,
-                     str(tensorTypeName(t.type)).c_str(), formatShape(t.shape).c_str(), formatNumber(s.min).c_str(),
-                     formatNumber(s.max).c_str(), formatNumber(s.mean).c_str(), 100.0 * s.zeroFraction,
-                     distinct.c_str(), str(t.name).c_str(), t.sparsity ? "  (sparse)" : "");
+                     str(tensorTypeName(t.type)).c_str(), formatShape(t.shape).c_str(),
+                     formatNumber(s.min).c_str(), formatNumber(s.max).c_str(), formatNumber(s.mean).c_str(),
+                     100.0 * s.zeroFraction, distinct.c_str(), str(t.name).c_str(),
+                     t.sparsity ? "  (sparse)" : "");
             if (cs.stats.real)
-                o << fmt("  %-4s %-6s %-8s %-20s %11s %11s %11s\n", "", "", "", "  real", formatNumber(cs.stats.real->min).c_str(),
-                         formatNumber(cs.stats.real->max).c_str(), formatNumber(cs.stats.real->mean).c_str());
+                o << fmt("  %-4s %-6s %-8s %-20s %11s %11s %11s\n", "", "", "", "  real",
+                         formatNumber(cs.stats.real->min).c_str(), formatNumber(cs.stats.real->max).c_str(),
+                         formatNumber(cs.stats.real->mean).c_str());
         }
     }
 
     if (!model.warnings().empty()) {
         o << "\nWarnings\n";
-        for (const auto& w : model.warnings()) o << "  " << w << "\n";
+        for (const auto& w : model.warnings())
+            o << "  " << w << "\n";
     }
     return o.str();
 }

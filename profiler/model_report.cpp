@@ -9,7 +9,9 @@ namespace litescope {
 
 namespace {
 
-bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool startsWith(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
 
 }  // namespace
 
@@ -18,35 +20,42 @@ DeploymentNote describeCustomOp(std::string_view code) {
     n.op = std::string(code);
     if (startsWith(code, "Flex")) {
         n.kind = "flex";
-        n.meaning = "a Select TensorFlow op: needs the Flex delegate linked into the app (several MB), "
-                    "unavailable on microcontrollers and on most accelerators";
+        n.meaning =
+            "a Select TensorFlow op: needs the Flex delegate linked into the app (several MB), "
+            "unavailable on microcontrollers and on most accelerators";
     } else if (code == "edgetpu-custom-op") {
         n.kind = "accelerator";
-        n.meaning = "compiled for the Coral Edge TPU: runs only with the Edge TPU delegate and an Edge TPU attached";
+        n.meaning =
+            "compiled for the Coral Edge TPU: runs only with the Edge TPU delegate and an Edge TPU attached";
     } else if (code == "DISPATCH_OP") {
         n.kind = "accelerator";
-        n.meaning = "precompiled for a vendor NPU: runs only through that vendor's dispatch library on that SoC";
+        n.meaning =
+            "precompiled for a vendor NPU: runs only through that vendor's dispatch library on that SoC";
     } else if (code == "ethos-u") {
         n.kind = "accelerator";
         n.meaning = "compiled by Vela for an Arm Ethos-U NPU: runs only on a microcontroller with that NPU";
     } else if (code == "TFLite_Detection_PostProcess") {
         n.kind = "bundled-custom";
-        n.meaning = "SSD box decoding and non-max suppression: registered by TFLite's builtin op resolver, "
-                    "so it runs wherever TFLite does (on the CPU)";
+        n.meaning =
+            "SSD box decoding and non-max suppression: registered by TFLite's builtin op resolver, "
+            "so it runs wherever TFLite does (on the CPU)";
     } else if (code == "Convolution2DTransposeBias" || code == "MaxPoolingWithArgmax2D" ||
                code == "MaxUnpooling2D" || code == "Landmarks2TransformMatrix" ||
                code == "TransformTensorBilinear" || code == "TransformLandmarks") {
         n.kind = "custom";
-        n.meaning = "a MediaPipe custom op: registered by MediaPipe's op resolver and GPU delegate, "
-                    "not by plain TFLite";
+        n.meaning =
+            "a MediaPipe custom op: registered by MediaPipe's op resolver and GPU delegate, "
+            "not by plain TFLite";
     } else if (startsWith(code, "Signal")) {
         n.kind = "custom";
-        n.meaning = "an audio front-end op of TFLite Micro's signal library: registered by TFLite Micro, "
-                    "not by TFLite";
+        n.meaning =
+            "an audio front-end op of TFLite Micro's signal library: registered by TFLite Micro, "
+            "not by TFLite";
     } else {
         n.kind = "custom";
-        n.meaning = "a custom op: the app must register an implementation with its op resolver, or the model "
-                    "fails to prepare";
+        n.meaning =
+            "a custom op: the app must register an implementation with its op resolver, or the model "
+            "fails to prepare";
     }
     return n;
 }
@@ -89,10 +98,12 @@ ModelReport buildModelReport(const Model& model, const ReportOptions& options) {
             }
         }
     }
-    for (auto& [name, e] : histogram) r.opHistogram.push_back(e);
+    for (auto& [name, e] : histogram)
+        r.opHistogram.push_back(e);
     std::stable_sort(r.opHistogram.begin(), r.opHistogram.end(),
                      [](const auto& a, const auto& b) { return a.count > b.count; });
-    for (auto& [name, n] : notes) r.deploymentNotes.push_back(n);
+    for (auto& [name, n] : notes)
+        r.deploymentNotes.push_back(n);
 
     // Weight bytes per type: a buffer shared by several tensors counts once.
     std::map<TensorType, TypeBytes> byType;
@@ -112,8 +123,9 @@ ModelReport buildModelReport(const Model& model, const ReportOptions& options) {
                 r.totalParameters += t.elementCount;
             }
             if (!options.weightStats) continue;
-            auto key = std::make_tuple(t.buffer, t.type, static_cast<const void*>(t.quantization.scale.data()),
-                                       static_cast<const void*>(t.shape.data()), t.sparsity != nullptr);
+            auto key =
+                std::make_tuple(t.buffer, t.type, static_cast<const void*>(t.quantization.scale.data()),
+                                static_cast<const void*>(t.shape.data()), t.sparsity != nullptr);
             auto it = statsCache.find(key);
             if (it == statsCache.end()) {
                 auto stats = computeWeightStats(t);
@@ -123,7 +135,8 @@ ModelReport buildModelReport(const Model& model, const ReportOptions& options) {
             r.constantStats.push_back({sg.index, t.index, it->second});
         }
     }
-    for (auto& [type, tb] : byType) r.weightBytes.push_back(tb);
+    for (auto& [type, tb] : byType)
+        r.weightBytes.push_back(tb);
     std::stable_sort(r.weightBytes.begin(), r.weightBytes.end(),
                      [](const auto& a, const auto& b) { return a.bytes > b.bytes; });
 

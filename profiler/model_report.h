@@ -54,7 +54,7 @@ struct ModelReport {
     std::optional<ModelMetadataInfo> metadata;
     std::string metadataError;  // a TFLITE_METADATA buffer that could not be read
     std::string minRuntimeVersion;
-    std::vector<AssociatedFileEntry> packedFiles;  // files zipped after the model (labels, vocabularies)
+    std::vector<AssociatedFileEntry> packedFiles;    // files zipped after the model (labels, vocabularies)
     std::vector<ConstantTensorStats> constantStats;  // every constant tensor, in subgraph and index order
 
     const ConstantTensorStats* statsFor(int32_t subgraph, int32_t tensor) const;

@@ -38,18 +38,30 @@ double valueAt(const RuntimeTensor& t, int64_t i) {
 
 double elementAsDouble(const RuntimeTensor& t, int64_t i) {
     switch (t.type) {
-        case TensorType::Float32: return valueAt<float>(t, i);
-        case TensorType::Float64: return valueAt<double>(t, i);
-        case TensorType::Int8: return valueAt<int8_t>(t, i);
-        case TensorType::UInt8: return valueAt<uint8_t>(t, i);
-        case TensorType::Bool: return t.as<uint8_t>()[i] ? 1.0 : 0.0;
-        case TensorType::Int16: return valueAt<int16_t>(t, i);
-        case TensorType::UInt16: return valueAt<uint16_t>(t, i);
-        case TensorType::Int32: return valueAt<int32_t>(t, i);
-        case TensorType::UInt32: return valueAt<uint32_t>(t, i);
-        case TensorType::Int64: return valueAt<int64_t>(t, i);
-        case TensorType::UInt64: return valueAt<uint64_t>(t, i);
-        default: return 0;
+        case TensorType::Float32:
+            return valueAt<float>(t, i);
+        case TensorType::Float64:
+            return valueAt<double>(t, i);
+        case TensorType::Int8:
+            return valueAt<int8_t>(t, i);
+        case TensorType::UInt8:
+            return valueAt<uint8_t>(t, i);
+        case TensorType::Bool:
+            return t.as<uint8_t>()[i] ? 1.0 : 0.0;
+        case TensorType::Int16:
+            return valueAt<int16_t>(t, i);
+        case TensorType::UInt16:
+            return valueAt<uint16_t>(t, i);
+        case TensorType::Int32:
+            return valueAt<int32_t>(t, i);
+        case TensorType::UInt32:
+            return valueAt<uint32_t>(t, i);
+        case TensorType::Int64:
+            return valueAt<int64_t>(t, i);
+        case TensorType::UInt64:
+            return valueAt<uint64_t>(t, i);
+        default:
+            return 0;
     }
 }
 
@@ -58,7 +70,8 @@ double elementAsDouble(const RuntimeTensor& t, int64_t i) {
 // Replaces a STRING tensor's contents with TFLite's packed layout of `strings`.
 Status setStrings(RuntimeTensor& t, const std::vector<std::string>& strings) {
     size_t bytes = 4 * (strings.size() + 2);
-    for (const auto& s : strings) bytes += s.size();
+    for (const auto& s : strings)
+        bytes += s.size();
     std::vector<uint8_t> packed(bytes);
     auto put = [&](size_t pos, uint32_t v) { std::memcpy(packed.data() + pos, &v, 4); };
     put(0, static_cast<uint32_t>(strings.size()));
@@ -82,16 +95,19 @@ Status setPackedStrings(RuntimeTensor& t, const std::vector<uint8_t>& packed) {
     };
     if (packed.size() < 8) return {ErrorCode::InvalidArgument, "packed strings need at least 8 bytes"};
     const uint64_t count = readU32(0);
-    if ((count + 2) * 4 > packed.size()) return {ErrorCode::InvalidArgument, "packed strings: count larger than the buffer"};
+    if ((count + 2) * 4 > packed.size())
+        return {ErrorCode::InvalidArgument, "packed strings: count larger than the buffer"};
     if (static_cast<int64_t>(count) != t.elementCount())
-        return {ErrorCode::InvalidArgument, "packed strings: " + std::to_string(count) + " strings for a tensor of " +
+        return {ErrorCode::InvalidArgument, "packed strings: " + std::to_string(count) +
+                                                " strings for a tensor of " +
                                                 std::to_string(t.elementCount()) + " elements"};
     uint64_t previous = readU32(4);
     if (previous != (count + 2) * 4) return {ErrorCode::InvalidArgument, "packed strings: bad first offset"};
     for (uint64_t i = 1; i <= count; ++i) {
         const uint64_t offset = readU32(4 + 4 * i);
         if (offset < previous || offset > packed.size())
-            return {ErrorCode::InvalidArgument, "packed strings: offset " + std::to_string(i) + " out of order or past the end"};
+            return {ErrorCode::InvalidArgument,
+                    "packed strings: offset " + std::to_string(i) + " out of order or past the end"};
         previous = offset;
     }
     if (packed.size() > t.capacity) {
@@ -111,29 +127,53 @@ Status fillDeterministic(RuntimeTensor& t, int k, const RandomInputOptions& o) {
     const int64_t n = t.elementCount();
     if (t.type == TensorType::String) {
         std::vector<std::string> strings(static_cast<size_t>(n));
-        for (auto& s : strings) s = "s" + std::to_string(splitmix64(state) % 1000);
+        for (auto& s : strings)
+            s = "s" + std::to_string(splitmix64(state) % 1000);
         return setStrings(t, strings);
     }
-    if (t.data == nullptr && n > 0) return {ErrorCode::Runtime, "input " + std::to_string(k) + " has no memory"};
-    auto uniform = [&] { return o.floatLo + (o.floatHi - o.floatLo) * static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53; };
+    if (t.data == nullptr && n > 0)
+        return {ErrorCode::Runtime, "input " + std::to_string(k) + " has no memory"};
+    auto uniform = [&] {
+        return o.floatLo + (o.floatHi - o.floatLo) * static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53;
+    };
     auto integer = [&] {
         const uint64_t span = static_cast<uint64_t>(o.intHi - o.intLo) + 1;
         return o.intLo + static_cast<int64_t>(splitmix64(state) % span);
     };
     for (int64_t i = 0; i < n; ++i) {
         switch (t.type) {
-            case TensorType::Float32: t.as<float>()[i] = static_cast<float>(uniform()); break;
-            case TensorType::Float64: t.as<double>()[i] = uniform(); break;
-            case TensorType::Float16: t.as<uint16_t>()[i] = floatToHalf(static_cast<float>(uniform())); break;
+            case TensorType::Float32:
+                t.as<float>()[i] = static_cast<float>(uniform());
+                break;
+            case TensorType::Float64:
+                t.as<double>()[i] = uniform();
+                break;
+            case TensorType::Float16:
+                t.as<uint16_t>()[i] = floatToHalf(static_cast<float>(uniform()));
+                break;
             case TensorType::Int8:
-            case TensorType::UInt8: t.as<uint8_t>()[i] = static_cast<uint8_t>(splitmix64(state)); break;
+            case TensorType::UInt8:
+                t.as<uint8_t>()[i] = static_cast<uint8_t>(splitmix64(state));
+                break;
             case TensorType::Int16:
-            case TensorType::UInt16: t.as<uint16_t>()[i] = static_cast<uint16_t>(splitmix64(state)); break;
-            case TensorType::Int32: t.as<int32_t>()[i] = static_cast<int32_t>(integer()); break;
-            case TensorType::UInt32: t.as<uint32_t>()[i] = static_cast<uint32_t>(integer()); break;
-            case TensorType::Int64: t.as<int64_t>()[i] = integer(); break;
-            case TensorType::UInt64: t.as<uint64_t>()[i] = static_cast<uint64_t>(integer()); break;
-            case TensorType::Bool: t.as<uint8_t>()[i] = splitmix64(state) & 1; break;
+            case TensorType::UInt16:
+                t.as<uint16_t>()[i] = static_cast<uint16_t>(splitmix64(state));
+                break;
+            case TensorType::Int32:
+                t.as<int32_t>()[i] = static_cast<int32_t>(integer());
+                break;
+            case TensorType::UInt32:
+                t.as<uint32_t>()[i] = static_cast<uint32_t>(integer());
+                break;
+            case TensorType::Int64:
+                t.as<int64_t>()[i] = integer();
+                break;
+            case TensorType::UInt64:
+                t.as<uint64_t>()[i] = static_cast<uint64_t>(integer());
+                break;
+            case TensorType::Bool:
+                t.as<uint8_t>()[i] = splitmix64(state) & 1;
+                break;
             default:
                 return {ErrorCode::Unsupported, "input " + std::to_string(k) + ": cannot generate " +
                                                     std::string(tensorTypeName(t.type)) + " values"};
@@ -146,7 +186,9 @@ Result<std::vector<uint8_t>> readFileBytes(const std::string& path, uint64_t max
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) return Result<std::vector<uint8_t>>(ErrorCode::Io, path + ": " + ec.message());
-    if (size > maxBytes) return Result<std::vector<uint8_t>>(ErrorCode::Io, path + ": too large (" + std::to_string(size) + " bytes)");
+    if (size > maxBytes)
+        return Result<std::vector<uint8_t>>(ErrorCode::Io,
+                                            path + ": too large (" + std::to_string(size) + " bytes)");
     std::vector<uint8_t> bytes(size);
     std::ifstream in(path, std::ios::binary);
     if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
@@ -165,8 +207,9 @@ Status readRawInput(RuntimeTensor& t, const std::string& path, const std::string
         return s ? s : Status(ErrorCode::InvalidArgument, what + ": " + path + ": " + s.message());
     }
     if (size != t.bytes)
-        return {ErrorCode::InvalidArgument, what + ": " + path + " has " + std::to_string(size) + " bytes, but the tensor " +
-                                                t.shape.toString() + " " + std::string(tensorTypeName(t.type)) + " needs " +
+        return {ErrorCode::InvalidArgument, what + ": " + path + " has " + std::to_string(size) +
+                                                " bytes, but the tensor " + t.shape.toString() + " " +
+                                                std::string(tensorTypeName(t.type)) + " needs " +
                                                 std::to_string(t.bytes)};
     std::ifstream in(path, std::ios::binary);
     if (!in.read(reinterpret_cast<char*>(t.data), static_cast<std::streamsize>(size)))
@@ -203,10 +246,12 @@ OutputSummary summarizeOutput(const RuntimeTensor& t, size_t topK) {
     s.mean = finite ? sum / static_cast<double>(finite) : 0;
     if (finite == 0) s.min = s.max = 0;
     // A classifier's scores: [N] or [1, N] with a few classes or more.
-    const bool classifier = (t.shape.rank() == 1 || (t.shape.rank() == 2 && t.shape[0] == 1)) && n >= 2 && n <= 100000;
+    const bool classifier =
+        (t.shape.rank() == 1 || (t.shape.rank() == 2 && t.shape[0] == 1)) && n >= 2 && n <= 100000;
     if (classifier) {
         std::vector<std::pair<int64_t, double>> all;
-        for (int64_t i = 0; i < n; ++i) all.push_back({i, elementAsDouble(t, i)});
+        for (int64_t i = 0; i < n; ++i)
+            all.push_back({i, elementAsDouble(t, i)});
         const size_t k = std::min<size_t>(topK, all.size());
         std::partial_sort(all.begin(), all.begin() + static_cast<long>(k), all.end(),
                           [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -215,7 +260,8 @@ OutputSummary summarizeOutput(const RuntimeTensor& t, size_t topK) {
     return s;
 }
 
-OutputCheck compareOutput(const RuntimeTensor& t, const std::vector<uint8_t>& ref, const std::vector<int32_t>& refShape) {
+OutputCheck compareOutput(const RuntimeTensor& t, const std::vector<uint8_t>& ref,
+                          const std::vector<int32_t>& refShape) {
     OutputCheck c;
     const Shape expected(std::span<const int32_t>(refShape.data(), refShape.size()));
     if (expected != t.shape) {
@@ -224,7 +270,8 @@ OutputCheck compareOutput(const RuntimeTensor& t, const std::vector<uint8_t>& re
         return c;
     }
     if (ref.size() != t.bytes) {
-        c.note = "size " + std::to_string(t.bytes) + " bytes differs from the reference's " + std::to_string(ref.size());
+        c.note = "size " + std::to_string(t.bytes) + " bytes differs from the reference's " +
+                 std::to_string(ref.size());
         return c;
     }
     const int64_t n = t.elementCount();
@@ -246,9 +293,12 @@ OutputCheck compareOutput(const RuntimeTensor& t, const std::vector<uint8_t>& re
         for (int64_t i = 0; i < n; ++i) {
             const double a = elementAsDouble(t, i), b = refAt(i);
             double diff = std::fabs(a - b);
-            if (std::isnan(a) && std::isnan(b)) diff = 0;
-            else if (std::isinf(a) && a == b) diff = 0;
-            else if (!std::isfinite(diff)) diff = std::numeric_limits<double>::infinity();
+            if (std::isnan(a) && std::isnan(b))
+                diff = 0;
+            else if (std::isinf(a) && a == b)
+                diff = 0;
+            else if (!std::isfinite(diff))
+                diff = std::numeric_limits<double>::infinity();
             c.maxAbsDiff = std::max(c.maxAbsDiff, diff);
             if (!(diff <= c.tolerance)) {
                 if (c.firstMismatch < 0) c.firstMismatch = i;
@@ -259,13 +309,15 @@ OutputCheck compareOutput(const RuntimeTensor& t, const std::vector<uint8_t>& re
         // Integers, bools, and everything else: byte for byte, reporting the largest element difference.
         const size_t width = std::max<size_t>(tensorTypeBits(t.type) / 8, 1);
         for (int64_t i = 0; i < n; ++i) {
-            if (std::memcmp(t.data + i * static_cast<int64_t>(width), ref.data() + i * static_cast<int64_t>(width), width) != 0) {
+            if (std::memcmp(t.data + i * static_cast<int64_t>(width),
+                            ref.data() + i * static_cast<int64_t>(width), width) != 0) {
                 if (c.firstMismatch < 0) c.firstMismatch = i;
                 ++c.mismatches;
                 RuntimeTensor view;
                 view.type = t.type;
                 view.data = const_cast<uint8_t*>(ref.data());
-                c.maxAbsDiff = std::max(c.maxAbsDiff, std::fabs(elementAsDouble(t, i) - elementAsDouble(view, i)));
+                c.maxAbsDiff =
+                    std::max(c.maxAbsDiff, std::fabs(elementAsDouble(t, i) - elementAsDouble(view, i)));
             }
         }
     }

@@ -1,5 +1,6 @@
 // Feeding and reading a running model: deterministic inputs, raw input files, output summaries, and the
-// comparison with reference outputs laid out like ../shared/golden (manifest.json, input_K.bin, output_K.bin).
+// comparison with reference outputs laid out like ../shared/golden (manifest.json, input_K.bin,
+// output_K.bin).
 #pragma once
 
 #include <cstdint>
@@ -44,9 +45,9 @@ struct OutputCheck {
     bool shapeMatches = true;
     double maxAbsDiff = 0;
     double tolerance = 0;
-    int64_t mismatches = 0;     // elements outside the tolerance (or differing, for integers)
+    int64_t mismatches = 0;  // elements outside the tolerance (or differing, for integers)
     int64_t firstMismatch = -1;
-    std::string note;           // why it could not be compared, when it could not
+    std::string note;  // why it could not be compared, when it could not
 };
 OutputCheck compareOutput(const RuntimeTensor& tensor, const std::vector<uint8_t>& reference,
                           const std::vector<int32_t>& referenceShape);

@@ -25,11 +25,13 @@ float halfToFloat(uint16_t h) {
     return std::bit_cast<float>(bits);
 }
 
-float bfloat16ToFloat(uint16_t b) { return std::bit_cast<float>(static_cast<uint32_t>(b) << 16); }
+float bfloat16ToFloat(uint16_t b) {
+    return std::bit_cast<float>(static_cast<uint32_t>(b) << 16);
+}
 
 // Counts distinct values up to a limit: a bitmap for narrow integer types, a small hash set otherwise.
 class DistinctCounter {
-public:
+  public:
     explicit DistinctCounter(int bits) : narrow_(bits > 0 && bits <= 16) {
         if (narrow_) bitmap_.assign((size_t{1} << bits) / 64 + 1, 0);
     }
@@ -43,7 +45,8 @@ public:
     }
     void addWide(uint64_t key) {
         if (overflowed_) return;
-        if (set_.insert(key).second && static_cast<int64_t>(set_.size()) > kMaxDistinctCounted) overflowed_ = true;
+        if (set_.insert(key).second && static_cast<int64_t>(set_.size()) > kMaxDistinctCounted)
+            overflowed_ = true;
         count_ = static_cast<int64_t>(set_.size());
     }
     bool narrow() const { return narrow_; }
@@ -53,7 +56,7 @@ public:
         return count_;
     }
 
-private:
+  private:
     bool narrow_;
     bool overflowed_ = false;
     int64_t count_ = 0;
@@ -62,7 +65,7 @@ private:
 };
 
 class Accumulator {
-public:
+  public:
     void add(double v) {
         if (!std::isfinite(v)) {
             ++nonFinite_;
@@ -92,7 +95,7 @@ public:
         return s;
     }
 
-private:
+  private:
     int64_t n_ = 0, zeros_ = 0, nonFinite_ = 0;
     double min_ = 0, max_ = 0, mean_ = 0, m2_ = 0;
 };
@@ -113,21 +116,45 @@ bool forEachValue(const Tensor& t, int64_t count, Fn&& fn) {
     };
     auto same = [](auto v) { return static_cast<double>(v); };
     switch (t.type) {
-        case TensorType::Float32: loop(float{}, same); return true;
-        case TensorType::Float64: loop(double{}, same); return true;
-        case TensorType::Float16: loop(uint16_t{}, [](uint16_t v) { return static_cast<double>(halfToFloat(v)); }); return true;
+        case TensorType::Float32:
+            loop(float{}, same);
+            return true;
+        case TensorType::Float64:
+            loop(double{}, same);
+            return true;
+        case TensorType::Float16:
+            loop(uint16_t{}, [](uint16_t v) { return static_cast<double>(halfToFloat(v)); });
+            return true;
         case TensorType::BFloat16:
             loop(uint16_t{}, [](uint16_t v) { return static_cast<double>(bfloat16ToFloat(v)); });
             return true;
-        case TensorType::Int8: loop(int8_t{}, same); return true;
-        case TensorType::UInt8: loop(uint8_t{}, same); return true;
-        case TensorType::Bool: loop(uint8_t{}, [](uint8_t v) { return v ? 1.0 : 0.0; }); return true;
-        case TensorType::Int16: loop(int16_t{}, same); return true;
-        case TensorType::UInt16: loop(uint16_t{}, same); return true;
-        case TensorType::Int32: loop(int32_t{}, same); return true;
-        case TensorType::UInt32: loop(uint32_t{}, same); return true;
-        case TensorType::Int64: loop(int64_t{}, same); return true;
-        case TensorType::UInt64: loop(uint64_t{}, same); return true;
+        case TensorType::Int8:
+            loop(int8_t{}, same);
+            return true;
+        case TensorType::UInt8:
+            loop(uint8_t{}, same);
+            return true;
+        case TensorType::Bool:
+            loop(uint8_t{}, [](uint8_t v) { return v ? 1.0 : 0.0; });
+            return true;
+        case TensorType::Int16:
+            loop(int16_t{}, same);
+            return true;
+        case TensorType::UInt16:
+            loop(uint16_t{}, same);
+            return true;
+        case TensorType::Int32:
+            loop(int32_t{}, same);
+            return true;
+        case TensorType::UInt32:
+            loop(uint32_t{}, same);
+            return true;
+        case TensorType::Int64:
+            loop(int64_t{}, same);
+            return true;
+        case TensorType::UInt64:
+            loop(uint64_t{}, same);
+            return true;
         case TensorType::Int4:
         case TensorType::UInt4:
         case TensorType::Int2: {
@@ -143,7 +170,8 @@ bool forEachValue(const Tensor& t, int64_t count, Fn&& fn) {
             }
             return true;
         }
-        default: return false;
+        default:
+            return false;
     }
 }
 
@@ -154,16 +182,18 @@ std::optional<WeightStats> computeWeightStats(const Tensor& t) {
     const int bits = tensorTypeBits(t.type);
     if (bits <= 0) return std::nullopt;
     // A sparse tensor stores fewer values than its shape holds; read only what is there.
-    const int64_t stored = t.sparsity ? static_cast<int64_t>(t.data.size() * 8 / static_cast<size_t>(bits))
-                                      : t.elementCount;
-    const int64_t count = std::min<int64_t>(stored, static_cast<int64_t>(t.data.size() * 8 / static_cast<size_t>(bits)));
+    const int64_t stored =
+        t.sparsity ? static_cast<int64_t>(t.data.size() * 8 / static_cast<size_t>(bits)) : t.elementCount;
+    const int64_t count =
+        std::min<int64_t>(stored, static_cast<int64_t>(t.data.size() * 8 / static_cast<size_t>(bits)));
 
     const QuantizationParams& q = t.quantization;
     const bool quantized = q.hasAffine() && !isFloatType(t.type) && !t.sparsity;
     int64_t inner = 1, channels = 1;
     if (quantized && q.isPerChannel()) {
         channels = static_cast<int64_t>(q.scale.size());
-        for (size_t d = static_cast<size_t>(q.quantizedDimension) + 1; d < t.shape.size(); ++d) inner *= t.shape[d];
+        for (size_t d = static_cast<size_t>(q.quantizedDimension) + 1; d < t.shape.size(); ++d)
+            inner *= t.shape[d];
     }
 
     Accumulator storedAcc, realAcc;
@@ -177,7 +207,8 @@ std::optional<WeightStats> computeWeightStats(const Tensor& t) {
             distinct.addWide(key);
         if (quantized) {
             const int64_t c = channels > 1 ? (i / inner) % channels : 0;
-            const double zp = q.zeroPoint.empty() ? 0.0 : static_cast<double>(q.zeroPoint[static_cast<size_t>(c)]);
+            const double zp =
+                q.zeroPoint.empty() ? 0.0 : static_cast<double>(q.zeroPoint[static_cast<size_t>(c)]);
             realAcc.add(static_cast<double>(q.scale[static_cast<size_t>(c)]) * (v - zp));
         }
     });

@@ -15,7 +15,7 @@ struct ValueStats {
     double max = 0;
     double mean = 0;
     double stddev = 0;
-    double zeroFraction = 0;               // of the dense tensor: a sparse tensor's omitted values count as zeros
+    double zeroFraction = 0;  // of the dense tensor: a sparse tensor's omitted values count as zeros
     std::optional<int64_t> distinctValues;  // set when there are at most kMaxDistinctCounted
     int64_t nonFinite = 0;                  // NaN or infinite values (float types)
 };

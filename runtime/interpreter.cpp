@@ -12,7 +12,8 @@ namespace litescope {
 // ---------------------------------------------------------------------------------------------------------
 
 AlignedBytes allocateAligned(size_t bytes) {
-    const size_t rounded = (std::max<size_t>(bytes, 1) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+    const size_t rounded =
+        (std::max<size_t>(bytes, 1) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
     return AlignedBytes(static_cast<uint8_t*>(std::aligned_alloc(kTensorAlignment, rounded)));
 }
 
@@ -53,43 +54,74 @@ namespace {
 constexpr int kHeapScratchFlag = 1 << 30;
 }
 
-const Operator& OpContext::op() const { return *subgraph_.nodes_[static_cast<size_t>(node_)].op; }
-const OperatorCode& OpContext::opCode() const { return *subgraph_.nodes_[static_cast<size_t>(node_)].code; }
-int OpContext::inputCount() const { return static_cast<int>(op().inputs.size()); }
-int OpContext::outputCount() const { return static_cast<int>(op().outputs.size()); }
-bool OpContext::hasInput(int i) const { return i >= 0 && i < inputCount() && op().inputs[static_cast<size_t>(i)] >= 0; }
-int32_t OpContext::inputIndex(int i) const { return op().inputs[static_cast<size_t>(i)]; }
-int32_t OpContext::outputIndex(int i) const { return op().outputs[static_cast<size_t>(i)]; }
-RuntimeTensor& OpContext::input(int i) { return subgraph_.tensor(inputIndex(i)); }
-RuntimeTensor& OpContext::output(int i) { return subgraph_.tensor(outputIndex(i)); }
-ThreadPool& OpContext::threads() { return subgraph_.interpreter().threads(); }
-ResourceVariables& OpContext::resources() { return subgraph_.interpreter().resources(); }
-SubgraphRuntime& OpContext::otherSubgraph(int index) { return subgraph_.interpreter().subgraph(static_cast<size_t>(index)); }
+const Operator& OpContext::op() const {
+    return *subgraph_.nodes_[static_cast<size_t>(node_)].op;
+}
+const OperatorCode& OpContext::opCode() const {
+    return *subgraph_.nodes_[static_cast<size_t>(node_)].code;
+}
+int OpContext::inputCount() const {
+    return static_cast<int>(op().inputs.size());
+}
+int OpContext::outputCount() const {
+    return static_cast<int>(op().outputs.size());
+}
+bool OpContext::hasInput(int i) const {
+    return i >= 0 && i < inputCount() && op().inputs[static_cast<size_t>(i)] >= 0;
+}
+int32_t OpContext::inputIndex(int i) const {
+    return op().inputs[static_cast<size_t>(i)];
+}
+int32_t OpContext::outputIndex(int i) const {
+    return op().outputs[static_cast<size_t>(i)];
+}
+RuntimeTensor& OpContext::input(int i) {
+    return subgraph_.tensor(inputIndex(i));
+}
+RuntimeTensor& OpContext::output(int i) {
+    return subgraph_.tensor(outputIndex(i));
+}
+ThreadPool& OpContext::threads() {
+    return subgraph_.interpreter().threads();
+}
+ResourceVariables& OpContext::resources() {
+    return subgraph_.interpreter().resources();
+}
+SubgraphRuntime& OpContext::otherSubgraph(int index) {
+    return subgraph_.interpreter().subgraph(static_cast<size_t>(index));
+}
 
 Status OpContext::fail(const std::string& message) const {
-    return {ErrorCode::Runtime, "subgraph " + std::to_string(subgraph_.index()) + ", operator " + std::to_string(node_) +
-                                    " (" + opCode().name + "): " + message};
+    return {ErrorCode::Runtime, "subgraph " + std::to_string(subgraph_.index()) + ", operator " +
+                                    std::to_string(node_) + " (" + opCode().name + "): " + message};
 }
 
 Status OpContext::unsupportedType(const char* role, TensorType type) const {
-    Status s = fail(std::string(role) + " type " + std::string(tensorTypeName(type)) + " is not supported by this kernel");
+    Status s = fail(std::string(role) + " type " + std::string(tensorTypeName(type)) +
+                    " is not supported by this kernel");
     return {ErrorCode::Unsupported, s.message()};
 }
 
-void OpContext::markOutputDynamic(int i) { output(i).allocation = Allocation::Dynamic; }
+void OpContext::markOutputDynamic(int i) {
+    output(i).allocation = Allocation::Dynamic;
+}
 
 Status OpContext::resizeOutput(int i, const Shape& shape) {
     RuntimeTensor& t = output(i);
     const int64_t bytes = tensorBytes(t.type, shape);
-    if (bytes < 0 && t.type != TensorType::String && t.type != TensorType::Resource && t.type != TensorType::Variant)
+    if (bytes < 0 && t.type != TensorType::String && t.type != TensorType::Resource &&
+        t.type != TensorType::Variant)
         return fail("output " + std::to_string(i) + " shape " + shape.toString() + " is too large");
-    if (t.allocation == Allocation::Constant) return fail("output " + std::to_string(i) + " is a constant tensor");
+    if (t.allocation == Allocation::Constant)
+        return fail("output " + std::to_string(i) + " is a constant tensor");
     if (t.allocation == Allocation::Dynamic || (evaluating_ && t.allocation != Allocation::Arena)) {
         t.shape = shape;
         if (bytes >= 0) {
             if (static_cast<size_t>(bytes) > t.capacity) {
                 t.owned = allocateAligned(static_cast<size_t>(bytes));
-                if (!t.owned) return fail("cannot allocate " + std::to_string(bytes) + " bytes for output " + std::to_string(i));
+                if (!t.owned)
+                    return fail("cannot allocate " + std::to_string(bytes) + " bytes for output " +
+                                std::to_string(i));
                 t.capacity = static_cast<size_t>(bytes);
             }
             t.data = t.owned.get();
@@ -99,8 +131,8 @@ Status OpContext::resizeOutput(int i, const Shape& shape) {
     }
     if (evaluating_) {
         if (shape != t.shape)
-            return fail("output " + std::to_string(i) + " changed shape during eval from " + t.shape.toString() + " to " +
-                        shape.toString() + " without being marked dynamic");
+            return fail("output " + std::to_string(i) + " changed shape during eval from " +
+                        t.shape.toString() + " to " + shape.toString() + " without being marked dynamic");
         return Status::ok();
     }
     t.shape = shape;
@@ -113,9 +145,10 @@ int OpContext::requestScratch(size_t bytes) {
     auto& node = subgraph_.nodes_[static_cast<size_t>(node_)];
     if (evaluating_) {
         // A node prepared during eval (dynamic inputs) keeps its own scratch, grown when needed.
-        const size_t slot = node.heapScratch.size() > 0 && node.heapScratchBytes.size() > static_cast<size_t>(heapCursor_)
-                                ? static_cast<size_t>(heapCursor_)
-                                : node.heapScratch.size();
+        const size_t slot =
+            node.heapScratch.size() > 0 && node.heapScratchBytes.size() > static_cast<size_t>(heapCursor_)
+                ? static_cast<size_t>(heapCursor_)
+                : node.heapScratch.size();
         if (slot == node.heapScratch.size()) {
             node.heapScratch.emplace_back();
             node.heapScratchBytes.push_back(0);
@@ -134,12 +167,18 @@ int OpContext::requestScratch(size_t bytes) {
 
 uint8_t* OpContext::scratch(int id) {
     if (id & kHeapScratchFlag)
-        return subgraph_.nodes_[static_cast<size_t>(node_)].heapScratch[static_cast<size_t>(id & ~kHeapScratchFlag)].get();
+        return subgraph_.nodes_[static_cast<size_t>(node_)]
+            .heapScratch[static_cast<size_t>(id & ~kHeapScratchFlag)]
+            .get();
     return subgraph_.scratchRequests_[static_cast<size_t>(id)].data;
 }
 
-InvokeObserver* OpContext::observer() const { return subgraph_.observer_; }
-int32_t OpContext::depth() const { return subgraph_.depth_; }
+InvokeObserver* OpContext::observer() const {
+    return subgraph_.observer_;
+}
+int32_t OpContext::depth() const {
+    return subgraph_.depth_;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // SubgraphRuntime
@@ -159,7 +198,8 @@ SubgraphRuntime::SubgraphRuntime(Interpreter& owner, const Subgraph& subgraph)
 }
 
 Status SubgraphRuntime::createKernels() {
-    const KernelRegistry& registry = owner_.options().kernels ? *owner_.options().kernels : KernelRegistry::builtin();
+    const KernelRegistry& registry =
+        owner_.options().kernels ? *owner_.options().kernels : KernelRegistry::builtin();
     const Model& model = owner_.model();
     nodes_.resize(model_.operators.size());
     for (size_t n = 0; n < nodes_.size(); ++n) {
@@ -168,34 +208,39 @@ Status SubgraphRuntime::createKernels() {
         node.code = &model.operatorCode(*node.op);
         KernelFactory factory = registry.find(*node.code);
         if (!factory) {
-            std::string what = node.code->isCustom() ? "custom op '" + node.code->name + "'" : "op " + node.code->name;
-            return {ErrorCode::Unsupported, "subgraph " + std::to_string(model_.index) + ", operator " + std::to_string(n) +
-                                                " (" + node.code->name + "): Litescope's runtime has no kernel for " + what};
+            std::string what =
+                node.code->isCustom() ? "custom op '" + node.code->name + "'" : "op " + node.code->name;
+            return {ErrorCode::Unsupported, "subgraph " + std::to_string(model_.index) + ", operator " +
+                                                std::to_string(n) + " (" + node.code->name +
+                                                "): Litescope's runtime has no kernel for " + what};
         }
         node.kernel = factory();
     }
     for (const Tensor& t : model_.tensors)
         if (t.shape.size() > static_cast<size_t>(Shape::kMaxRank))
-            return {ErrorCode::Unsupported, "subgraph " + std::to_string(model_.index) + ", tensor " + std::to_string(t.index) +
-                                                " has rank " + std::to_string(t.shape.size()) + "; the runtime handles up to " +
-                                                std::to_string(Shape::kMaxRank)};
+            return {ErrorCode::Unsupported,
+                    "subgraph " + std::to_string(model_.index) + ", tensor " + std::to_string(t.index) +
+                        " has rank " + std::to_string(t.shape.size()) + "; the runtime handles up to " +
+                        std::to_string(Shape::kMaxRank)};
     return Status::ok();
 }
 
 Status SubgraphRuntime::resizeInput(size_t i, const Shape& shape) {
-    if (i >= inputCount()) return {ErrorCode::InvalidArgument, "input " + std::to_string(i) + " does not exist"};
+    if (i >= inputCount())
+        return {ErrorCode::InvalidArgument, "input " + std::to_string(i) + " does not exist"};
     const Tensor& m = *input(i).model;
-    // Only dimensions the shape signature leaves open (-1) may change, as in TFLite's ResizeInputTensorStrict;
-    // without a signature any shape of the same rank is accepted.
+    // Only dimensions the shape signature leaves open (-1) may change, as in TFLite's
+    // ResizeInputTensorStrict; without a signature any shape of the same rank is accepted.
     if (shape.rank() != static_cast<int>(m.shape.size()))
-        return {ErrorCode::InvalidArgument, "input " + std::to_string(i) + " (" + std::string(m.name) + ") has rank " +
-                                                std::to_string(m.shape.size()) + ", not " + std::to_string(shape.rank())};
+        return {ErrorCode::InvalidArgument, "input " + std::to_string(i) + " (" + std::string(m.name) +
+                                                ") has rank " + std::to_string(m.shape.size()) + ", not " +
+                                                std::to_string(shape.rank())};
     for (int d = 0; d < shape.rank(); ++d) {
         if (shape[d] < 0) return {ErrorCode::InvalidArgument, "negative dimension in " + shape.toString()};
         if (!m.shapeSignature.empty() && m.shapeSignature[static_cast<size_t>(d)] != -1 &&
             m.shapeSignature[static_cast<size_t>(d)] != shape[d])
-            return {ErrorCode::InvalidArgument, "input " + std::to_string(i) + " (" + std::string(m.name) + "): dimension " +
-                                                    std::to_string(d) + " is fixed at " +
+            return {ErrorCode::InvalidArgument, "input " + std::to_string(i) + " (" + std::string(m.name) +
+                                                    "): dimension " + std::to_string(d) + " is fixed at " +
                                                     std::to_string(m.shapeSignature[static_cast<size_t>(d)]) +
                                                     " by its shape signature"};
     }
@@ -216,7 +261,9 @@ void SubgraphRuntime::setInputShape(size_t i, const Shape& shape) {
 Status SubgraphRuntime::allocateOwned(RuntimeTensor& t, size_t bytes) {
     if (bytes > t.capacity || !t.owned) {
         t.owned = allocateAligned(bytes);
-        if (!t.owned) return {ErrorCode::Runtime, "cannot allocate " + std::to_string(bytes) + " bytes for tensor " + std::string(t.model->name)};
+        if (!t.owned)
+            return {ErrorCode::Runtime, "cannot allocate " + std::to_string(bytes) + " bytes for tensor " +
+                                            std::string(t.model->name)};
         t.capacity = bytes;
     }
     t.data = t.owned.get();
@@ -241,7 +288,9 @@ Status SubgraphRuntime::prepare() {
             t.allocation = Allocation::Persistent;
             if (!t.owned) {
                 const int64_t bytes = tensorBytes(t.type, t.shape);
-                if (bytes < 0) return {ErrorCode::InvalidModel, "variable tensor " + std::string(m.name) + " has no fixed size"};
+                if (bytes < 0)
+                    return {ErrorCode::InvalidModel,
+                            "variable tensor " + std::string(m.name) + " has no fixed size"};
                 if (Status s = allocateOwned(t, static_cast<size_t>(bytes)); !s) return s;
                 std::memset(t.data, 0, t.bytes);
                 if (m.data.size() == t.bytes) std::memcpy(t.data, m.data.data(), t.bytes);
@@ -298,11 +347,12 @@ Status SubgraphRuntime::prepare() {
                     t.bytes = 0;
                     continue;
                 }
-                return {ErrorCode::InvalidModel, "subgraph " + std::to_string(model_.index) + ", operator " +
-                                                     std::to_string(n) + " (" + node.code->name + ") reads tensor " +
-                                                     std::to_string(in) + (m.name.empty() ? "" : " (" + std::string(m.name) + ")") +
-                                                     ", which is not an input, a constant or a variable, and no earlier "
-                                                     "operator writes it"};
+                return {ErrorCode::InvalidModel,
+                        "subgraph " + std::to_string(model_.index) + ", operator " + std::to_string(n) +
+                            " (" + node.code->name + ") reads tensor " + std::to_string(in) +
+                            (m.name.empty() ? "" : " (" + std::string(m.name) + ")") +
+                            ", which is not an input, a constant or a variable, and no earlier "
+                            "operator writes it"};
             }
         }
         if (dynamicInput) {
@@ -320,16 +370,19 @@ Status SubgraphRuntime::prepare() {
         if (!s) return s;
         for (int32_t o : node.op->outputs)
             if (o >= 0 && tensors_[static_cast<size_t>(o)].allocation == Allocation::Arena &&
-                tensorBytes(tensors_[static_cast<size_t>(o)].type, tensors_[static_cast<size_t>(o)].shape) < 0)
+                tensorBytes(tensors_[static_cast<size_t>(o)].type, tensors_[static_cast<size_t>(o)].shape) <
+                    0)
                 tensors_[static_cast<size_t>(o)].allocation = Allocation::Dynamic;
-        if (allConstant && node.kernel->foldsConstantInputs() && node.scratch.empty() && !node.op->inputs.empty()) {
+        if (allConstant && node.kernel->foldsConstantInputs() && node.scratch.empty() &&
+            !node.op->inputs.empty()) {
             // Evaluate once now and keep the result, as TFLite does for DEQUANTIZE and DENSIFY of weights.
             for (int32_t o : node.op->outputs) {
                 if (o < 0) continue;
                 RuntimeTensor& t = tensors_[static_cast<size_t>(o)];
                 if (t.allocation != Allocation::Arena) continue;
                 t.allocation = Allocation::Persistent;
-                if (Status a = allocateOwned(t, static_cast<size_t>(tensorBytes(t.type, t.shape))); !a) return a;
+                if (Status a = allocateOwned(t, static_cast<size_t>(tensorBytes(t.type, t.shape))); !a)
+                    return a;
             }
             OpContext evalCtx(*this, static_cast<int32_t>(n), true);
             if (Status e = node.kernel->eval(evalCtx); !e) return e;
@@ -342,15 +395,21 @@ Status SubgraphRuntime::prepare() {
     std::vector<int32_t> first(tensors_.size(), -1), last(tensors_.size(), -1);
     auto touch = [&](int32_t t, int32_t step) {
         if (t < 0) return;
-        if (first[static_cast<size_t>(t)] < 0 || step < first[static_cast<size_t>(t)]) first[static_cast<size_t>(t)] = step;
+        if (first[static_cast<size_t>(t)] < 0 || step < first[static_cast<size_t>(t)])
+            first[static_cast<size_t>(t)] = step;
         last[static_cast<size_t>(t)] = std::max(last[static_cast<size_t>(t)], step);
     };
-    for (int32_t i : model_.inputs) touch(i, 0), touch(i, end);
-    for (int32_t o : model_.outputs) touch(o, end);
+    for (int32_t i : model_.inputs)
+        touch(i, 0), touch(i, end);
+    for (int32_t o : model_.outputs)
+        touch(o, end);
     for (int32_t n = 0; n < end; ++n) {
-        for (int32_t t : nodes_[static_cast<size_t>(n)].op->inputs) touch(t, n);
-        for (int32_t t : nodes_[static_cast<size_t>(n)].op->outputs) touch(t, n);
-        for (int32_t t : nodes_[static_cast<size_t>(n)].op->intermediates) touch(t, n);
+        for (int32_t t : nodes_[static_cast<size_t>(n)].op->inputs)
+            touch(t, n);
+        for (int32_t t : nodes_[static_cast<size_t>(n)].op->outputs)
+            touch(t, n);
+        for (int32_t t : nodes_[static_cast<size_t>(n)].op->intermediates)
+            touch(t, n);
     }
     std::vector<ArenaRequest> requests;
     std::vector<int32_t> requestTensor;
@@ -371,7 +430,9 @@ Status SubgraphRuntime::prepare() {
     plan_ = planArena(requests, owner_.options().keepAllTensors);
     if (plan_.arenaBytes > arenaCapacity_ || !arena_) {
         arena_ = allocateAligned(plan_.arenaBytes);
-        if (!arena_) return {ErrorCode::Runtime, "cannot allocate the " + std::to_string(plan_.arenaBytes) + "-byte arena"};
+        if (!arena_)
+            return {ErrorCode::Runtime,
+                    "cannot allocate the " + std::to_string(plan_.arenaBytes) + "-byte arena"};
         arenaCapacity_ = plan_.arenaBytes;
     }
     size_t scratchIndex = 0;
@@ -436,9 +497,13 @@ Result<std::unique_ptr<Interpreter>> Interpreter::create(std::shared_ptr<const M
     return interpreter;
 }
 
-Status Interpreter::prepare() { return main().prepare(); }
+Status Interpreter::prepare() {
+    return main().prepare();
+}
 
-Status Interpreter::invoke() { return main().invoke(observer_, 0); }
+Status Interpreter::invoke() {
+    return main().invoke(observer_, 0);
+}
 
 int Interpreter::findInput(std::string_view name) const {
     const Subgraph& sg = model_->subgraphs()[0];

@@ -23,7 +23,7 @@ class KernelRegistry;
 
 // Resource variables (VAR_HANDLE / READ_VARIABLE / ASSIGN_VARIABLE), shared by all subgraphs.
 class ResourceVariables {
-public:
+  public:
     int32_t handleFor(std::string_view container, std::string_view sharedName);
     struct Variable {
         TensorType type = TensorType::Float32;
@@ -36,7 +36,7 @@ public:
     // Null when the handle was never created.
     Variable* find(int32_t handle);
 
-private:
+  private:
     std::map<std::string, int32_t> handles_;
     std::vector<Variable> variables_;
 };
@@ -52,7 +52,7 @@ struct InterpreterOptions {
 };
 
 class SubgraphRuntime {
-public:
+  public:
     SubgraphRuntime(Interpreter& owner, const Subgraph& subgraph);
 
     Status createKernels();
@@ -77,15 +77,15 @@ public:
     Interpreter& interpreter() { return owner_; }
     std::string_view opName(int32_t node) const { return nodes_[static_cast<size_t>(node)].code->name; }
 
-private:
+  private:
     friend class OpContext;
     struct Node {
         const Operator* op = nullptr;
         const OperatorCode* code = nullptr;
         std::unique_ptr<OpKernel> kernel;
-        std::vector<size_t> scratch;     // ids into scratchRequests_
-        bool folded = false;             // evaluated once at prepare (constant inputs)
-        bool deferred = false;           // inputs are dynamic: prepared again at each eval
+        std::vector<size_t> scratch;  // ids into scratchRequests_
+        bool folded = false;          // evaluated once at prepare (constant inputs)
+        bool deferred = false;        // inputs are dynamic: prepared again at each eval
         std::vector<AlignedBytes> heapScratch;
         std::vector<size_t> heapScratchBytes;
     };
@@ -114,7 +114,7 @@ private:
 };
 
 class Interpreter {
-public:
+  public:
     // Creates a kernel for every node of every subgraph; an op without a kernel is an error naming it.
     static Result<std::unique_ptr<Interpreter>> create(std::shared_ptr<const Model> model,
                                                        const InterpreterOptions& options = {});
@@ -146,7 +146,7 @@ public:
     ResourceVariables& resources() { return resources_; }
     const InterpreterOptions& options() const { return options_; }
 
-private:
+  private:
     Interpreter(std::shared_ptr<const Model> model, const InterpreterOptions& options);
 
     std::shared_ptr<const Model> model_;

@@ -21,9 +21,13 @@ const KernelRegistry& KernelRegistry::builtin() {
     return registry;
 }
 
-void KernelRegistry::add(fb::BuiltinOperator op, KernelFactory factory) { builtins_[static_cast<int32_t>(op)] = factory; }
+void KernelRegistry::add(fb::BuiltinOperator op, KernelFactory factory) {
+    builtins_[static_cast<int32_t>(op)] = factory;
+}
 
-void KernelRegistry::addCustom(const std::string& name, KernelFactory factory) { customs_[name] = factory; }
+void KernelRegistry::addCustom(const std::string& name, KernelFactory factory) {
+    customs_[name] = factory;
+}
 
 KernelFactory KernelRegistry::find(const OperatorCode& code) const {
     if (code.isCustom()) {
@@ -36,8 +40,10 @@ KernelFactory KernelRegistry::find(const OperatorCode& code) const {
 
 std::vector<std::string> KernelRegistry::supportedOps() const {
     std::vector<std::string> out;
-    for (const auto& [code, f] : builtins_) out.push_back(builtinOperatorName(code));
-    for (const auto& [name, f] : customs_) out.push_back(name);
+    for (const auto& [code, f] : builtins_)
+        out.push_back(builtinOperatorName(code));
+    for (const auto& [name, f] : customs_)
+        out.push_back(name);
     return out;
 }
 

@@ -10,7 +10,9 @@
 
 namespace litescope {
 
-MappedFile::~MappedFile() { release(); }
+MappedFile::~MappedFile() {
+    release();
+}
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : data_(other.data_), size_(other.size_), mapped_(other.mapped_) {

@@ -11,7 +11,7 @@
 namespace litescope {
 
 class MappedFile {
-public:
+  public:
     MappedFile() = default;
     ~MappedFile();
     MappedFile(MappedFile&& other) noexcept;
@@ -25,7 +25,7 @@ public:
     std::span<const uint8_t> bytes() const { return {data_, size_}; }
     size_t size() const { return size_; }
 
-private:
+  private:
     void release();
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;

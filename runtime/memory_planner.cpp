@@ -8,12 +8,14 @@
 namespace litescope {
 
 namespace {
-size_t alignUp(size_t n) { return (n + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment; }
+size_t alignUp(size_t n) {
+    return (n + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+}
 
 // Places buffers one by one in the order `less` gives, each at the best-fitting gap among the buffers
 // already placed that are alive at the same time. Returns the arena size.
-size_t placeInOrder(const std::vector<ArenaRequest>& requests, const std::function<bool(size_t, size_t)>& less,
-                    std::vector<size_t>& offsets) {
+size_t placeInOrder(const std::vector<ArenaRequest>& requests,
+                    const std::function<bool(size_t, size_t)>& less, std::vector<size_t>& offsets) {
     offsets.assign(requests.size(), 0);
     std::vector<size_t> order(requests.size());
     std::iota(order.begin(), order.end(), 0);
@@ -67,7 +69,8 @@ ArenaPlan planArena(const std::vector<ArenaRequest>& requests, bool noReuse) {
     int64_t live = 0;
     for (const auto& [step, change] : delta) {
         live += change;
-        plan.lowerBoundBytes = std::max(plan.lowerBoundBytes, static_cast<size_t>(std::max<int64_t>(live, 0)));
+        plan.lowerBoundBytes =
+            std::max(plan.lowerBoundBytes, static_cast<size_t>(std::max<int64_t>(live, 0)));
     }
 
     if (noReuse) {

@@ -38,7 +38,9 @@ struct QuantizationParams {
 
     bool hasAffine() const { return !scale.empty(); }
     bool isPerChannel() const { return scale.size() > 1; }
-    bool empty() const { return scale.empty() && zeroPoint.empty() && min.empty() && max.empty() && detailsKind.empty(); }
+    bool empty() const {
+        return scale.empty() && zeroPoint.empty() && min.empty() && max.empty() && detailsKind.empty();
+    }
 };
 
 enum class DimensionFormat { Dense, SparseCsr };
@@ -65,13 +67,13 @@ struct Tensor {
     TensorType type = TensorType::Float32;
     std::span<const int32_t> shape;           // as stored, viewed in place
     std::span<const int32_t> shapeSignature;  // -1 marks a dynamic dimension; empty when absent
-    bool hasRank = true;                  // false for tensors of unknown rank (shape is empty then)
+    bool hasRank = true;                      // false for tensors of unknown rank (shape is empty then)
     bool isVariable = false;
-    uint32_t buffer = 0;               // index into Model::buffers(); 0 is the format's empty sentinel
-    std::span<const uint8_t> data;     // constant data, viewed in place in the mapped file
-    uint64_t dataOffset = 0;           // where `data` starts in the file
-    int64_t elementCount = 0;          // product of `shape`
-    int64_t byteSize = 0;              // dense size in bytes of `shape` elements; -1 for STRING/RESOURCE/VARIANT
+    uint32_t buffer = 0;            // index into Model::buffers(); 0 is the format's empty sentinel
+    std::span<const uint8_t> data;  // constant data, viewed in place in the mapped file
+    uint64_t dataOffset = 0;        // where `data` starts in the file
+    int64_t elementCount = 0;       // product of `shape`
+    int64_t byteSize = 0;           // dense size in bytes of `shape` elements; -1 for STRING/RESOURCE/VARIANT
     QuantizationParams quantization;
     std::unique_ptr<SparsityParams> sparsity;  // null when dense
 
@@ -143,11 +145,13 @@ struct LoadOptions {
 };
 
 class Model {
-public:
+  public:
     // Maps and validates a file. Errors: Io, NotAModel (not TFLite at all) or InvalidModel (with where).
-    static Result<std::shared_ptr<const Model>> fromFile(const std::string& path, const LoadOptions& options = {});
+    static Result<std::shared_ptr<const Model>> fromFile(const std::string& path,
+                                                         const LoadOptions& options = {});
     // Validates bytes already in memory (tests, the model builder). `name` is used in messages.
-    static Result<std::shared_ptr<const Model>> fromBytes(std::vector<uint8_t> bytes, std::string name = "<memory>",
+    static Result<std::shared_ptr<const Model>> fromBytes(std::vector<uint8_t> bytes,
+                                                          std::string name = "<memory>",
                                                           const LoadOptions& options = {});
 
     const std::string& path() const { return path_; }
@@ -167,7 +171,7 @@ public:
     const MetadataEntry* findMetadata(std::string_view name) const;
     const fb::Model* flatbuffer() const { return root_; }
 
-private:
+  private:
     friend class ModelLoader;
     Model() = default;
 

@@ -25,7 +25,9 @@ std::span<const T> view(const flatbuffers::Vector<T>* v) {
     return {v->data(), v->size()};
 }
 
-std::string_view view(const flatbuffers::String* s) { return s ? std::string_view(s->c_str(), s->size()) : ""; }
+std::string_view view(const flatbuffers::String* s) {
+    return s ? std::string_view(s->c_str(), s->size()) : "";
+}
 
 std::string shapeString(std::span<const int32_t> shape) {
     std::string out = "[";
@@ -52,8 +54,11 @@ std::string_view knownFormat(std::span<const uint8_t> b) {
         return b.size() >= magic.size() && std::memcmp(b.data(), magic.data(), magic.size()) == 0;
     };
     if (starts("PK\x03\x04")) return "a ZIP archive";
-    if (starts("\x89HDF\r\n\x1a\n")) return "an HDF5 file (a Keras .h5 model? convert it with the TFLite converter)";
-    if (starts("\x7f" "ELF")) return "an ELF executable or library";
+    if (starts("\x89HDF\r\n\x1a\n"))
+        return "an HDF5 file (a Keras .h5 model? convert it with the TFLite converter)";
+    if (starts("\x7f"
+               "ELF"))
+        return "an ELF executable or library";
     if (starts("\x1f\x8b")) return "a gzip-compressed file";
     if (starts("%PDF")) return "a PDF document";
     if (starts("\x89PNG")) return "a PNG image";
@@ -62,12 +67,14 @@ std::string_view knownFormat(std::span<const uint8_t> b) {
     return {};
 }
 
-bool isIdentifierChar(uint8_t c) { return c >= 0x20 && c < 0x7f; }
+bool isIdentifierChar(uint8_t c) {
+    return c >= 0x20 && c < 0x7f;
+}
 
 }  // namespace
 
 class ModelLoader {
-public:
+  public:
     ModelLoader(Model& model, const LoadOptions& options) : m_(model), options_(options) {}
 
     Status load() {
@@ -80,7 +87,8 @@ public:
         m_.root_ = fb::GetModel(bytes_.data());
         m_.version_ = m_.root_->version();
         m_.description_ = view(m_.root_->description());
-        if (m_.version_ != 3) warn("the schema version is " + std::to_string(m_.version_) + ", TFLite writes 3");
+        if (m_.version_ != 3)
+            warn("the schema version is " + std::to_string(m_.version_) + ", TFLite writes 3");
         if (Status s = readBuffers(); !s) return s;
         if (Status s = readOperatorCodes(); !s) return s;
         if (Status s = readSubgraphs(); !s) return s;
@@ -93,7 +101,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     static Status invalid(std::string message) { return {ErrorCode::InvalidModel, std::move(message)}; }
     static Status notAModel(std::string message) { return {ErrorCode::NotAModel, std::move(message)}; }
 
@@ -110,8 +118,9 @@ private:
         return true;
     }
     Status overBudget(const std::string& where) {
-        return invalid(where + ": the file's vectors overlap (the same data referenced over and over); a "
-                               "well-formed model never does this");
+        return invalid(where +
+                       ": the file's vectors overlap (the same data referenced over and over); a "
+                       "well-formed model never does this");
     }
 
     size_t flatbufferLimit() const {
@@ -124,7 +133,8 @@ private:
         flatbuffers::Verifier::Options o;
         o.max_depth = 64;
         uint64_t byFileSize = bytes_.size() / 16 + 100'000;
-        o.max_tables = static_cast<flatbuffers::uoffset_t>(std::min<uint64_t>(options_.maxTables, byFileSize));
+        o.max_tables =
+            static_cast<flatbuffers::uoffset_t>(std::min<uint64_t>(options_.maxTables, byFileSize));
         o.check_alignment = true;
         return o;
     }
@@ -132,7 +142,8 @@ private:
     Status identify() {
         const size_t n = bytes_.size();
         if (n == 0) return notAModel("not a TFLite model: the file is empty");
-        if (n < 8) return notAModel("not a TFLite model: the file is only " + std::to_string(n) + " bytes long");
+        if (n < 8)
+            return notAModel("not a TFLite model: the file is only " + std::to_string(n) + " bytes long");
         std::string_view id(reinterpret_cast<const char*>(bytes_.data()) + 4, 4);
         if (id == fb::ModelIdentifier()) return Status::ok();
 
@@ -149,17 +160,18 @@ private:
         bool printableId = std::all_of(id.begin(), id.end(), [](char c) { return isIdentifierChar(c); });
         uint32_t root = flatbuffers::ReadScalar<uint32_t>(bytes_.data());
         if (printableId && root >= 8 && root < n)
-            return notAModel("not a TFLite model: this is a FlatBuffer with file identifier '" + std::string(id) +
-                             "' (TFLite models use 'TFL3')");
-        return notAModel("not a TFLite model: no 'TFL3' identifier, and the bytes are not a TFLite flatbuffer");
+            return notAModel("not a TFLite model: this is a FlatBuffer with file identifier '" +
+                             std::string(id) + "' (TFLite models use 'TFL3')");
+        return notAModel(
+            "not a TFLite model: no 'TFL3' identifier, and the bytes are not a TFLite flatbuffer");
     }
 
     Status verify() {
         // The identifier was judged by identify(); verify the structure with or without it.
         flatbuffers::Verifier v(bytes_.data(), flatbufferLimit(), verifierOptions());
         if (v.VerifyBuffer<fb::Model>(nullptr)) return Status::ok();
-        return invalid("truncated or corrupt TFLite file: the flatbuffer does not verify (" + locateVerifyFailure() +
-                       ")");
+        return invalid("truncated or corrupt TFLite file: the flatbuffer does not verify (" +
+                       locateVerifyFailure() + ")");
     }
 
     // The flatbuffers verifier only says yes or no; verify piece by piece to say where it fails.
@@ -176,7 +188,8 @@ private:
         const fb::Model* model = fb::GetModel(bytes_.data());
         {
             auto v = fresh();
-            if (!v.VerifyTableStart(reinterpret_cast<const uint8_t*>(model))) return "the root Model table is corrupt";
+            if (!v.VerifyTableStart(reinterpret_cast<const uint8_t*>(model)))
+                return "the root Model table is corrupt";
         }
         auto checkVector = [&](flatbuffers::voffset_t field, auto getter, const char* what,
                                auto element) -> std::string {
@@ -203,7 +216,8 @@ private:
             [&](const fb::Buffer* b, uint32_t i) {
                 auto v = fresh();
                 return b->Verify(v) ? std::string()
-                                    : "buffer " + std::to_string(i) + " is corrupt or extends past the end of the file";
+                                    : "buffer " + std::to_string(i) +
+                                          " is corrupt or extends past the end of the file";
             });
         if (!where.empty()) return where;
         where = checkVector(
@@ -221,10 +235,12 @@ private:
                 if (sg->tensors()) {
                     for (flatbuffers::uoffset_t t = 0; t < sg->tensors()->size(); ++t) {
                         auto vt = fresh();
-                        if (!sg->tensors()->Get(t)->Verify(vt)) return at + ", tensor " + std::to_string(t) + " is corrupt";
+                        if (!sg->tensors()->Get(t)->Verify(vt))
+                            return at + ", tensor " + std::to_string(t) + " is corrupt";
                     }
                 }
-                if (!table(sg)->VerifyOffset(v, fb::SubGraph::VT_OPERATORS) || !v.VerifyVector(sg->operators()))
+                if (!table(sg)->VerifyOffset(v, fb::SubGraph::VT_OPERATORS) ||
+                    !v.VerifyVector(sg->operators()))
                     return at + ": the operator list is corrupt";
                 if (sg->operators()) {
                     for (flatbuffers::uoffset_t o = 0; o < sg->operators()->size(); ++o) {
@@ -254,7 +270,8 @@ private:
         if (!where.empty()) return where;
         auto v = fresh();
         if (v.VerifyTableStart(reinterpret_cast<const uint8_t*>(model)) &&
-            !(table(model)->VerifyOffset(v, fb::Model::VT_DESCRIPTION) && v.VerifyString(model->description())))
+            !(table(model)->VerifyOffset(v, fb::Model::VT_DESCRIPTION) &&
+              v.VerifyString(model->description())))
             return "the model description is corrupt";
         return "the Model table is corrupt, or the file has more tables than a model of its size can have";
     }
@@ -296,10 +313,12 @@ private:
         for (flatbuffers::uoffset_t i = 0; i < codes->size(); ++i) {
             const fb::OperatorCode* c = codes->Get(i);
             OperatorCode out;
-            out.builtinCode = std::max<int32_t>(c->deprecated_builtin_code(), static_cast<int32_t>(c->builtin_code()));
+            out.builtinCode =
+                std::max<int32_t>(c->deprecated_builtin_code(), static_cast<int32_t>(c->builtin_code()));
             out.customCode = view(c->custom_code());
             out.version = c->version();
-            if (out.builtinCode < 0) return invalid("operator code " + std::to_string(i) + " has a negative builtin code");
+            if (out.builtinCode < 0)
+                return invalid("operator code " + std::to_string(i) + " has a negative builtin code");
             if (out.builtinCode == kCustomBuiltinCode) {
                 if (out.customCode.empty()) {
                     warn("operator code " + std::to_string(i) + " is CUSTOM but names no custom op");
@@ -313,8 +332,9 @@ private:
                     warn("operator code " + std::to_string(i) + " uses builtin code " +
                          std::to_string(out.builtinCode) + ", newer than the format this build knows");
             }
-            if (out.version < 1) warn("operator code " + std::to_string(i) + " (" + out.name + ") has version " +
-                                      std::to_string(out.version));
+            if (out.version < 1)
+                warn("operator code " + std::to_string(i) + " (" + out.name + ") has version " +
+                     std::to_string(out.version));
             m_.operatorCodes_.push_back(std::move(out));
         }
         return Status::ok();
@@ -339,18 +359,21 @@ private:
         sg.tensors.resize(tensorCount);
         for (size_t t = 0; t < tensorCount; ++t) {
             sg.tensors[t].index = static_cast<int32_t>(t);
-            if (Status s = readTensor(*in.tensors()->Get(static_cast<flatbuffers::uoffset_t>(t)), sg, sg.tensors[t]); !s)
+            if (Status s =
+                    readTensor(*in.tensors()->Get(static_cast<flatbuffers::uoffset_t>(t)), sg, sg.tensors[t]);
+                !s)
                 return s;
         }
-        auto checkTensorList = [&](std::span<const int32_t> list, const std::string& what, bool allowOmitted) {
+        auto checkTensorList = [&](std::span<const int32_t> list, const std::string& what,
+                                   bool allowOmitted) {
             if (!spend(list.size())) return overBudget(at + ", " + what);
             for (size_t k = 0; k < list.size(); ++k) {
                 int32_t idx = list[k];
                 if ((idx == -1 && allowOmitted)) continue;
                 if (idx < 0 || static_cast<size_t>(idx) >= tensorCount)
                     return invalid(at + ", " + what + " " + std::to_string(k) + " refers to tensor " +
-                                   std::to_string(idx) + ", but the subgraph has " + std::to_string(tensorCount) +
-                                   " tensors");
+                                   std::to_string(idx) + ", but the subgraph has " +
+                                   std::to_string(tensorCount) + " tensors");
             }
             return Status::ok();
         };
@@ -371,34 +394,42 @@ private:
                 return invalid(at + ", operator " + std::to_string(o) + ": operator code index " +
                                std::to_string(op.opcodeIndex) + " is out of range (the model has " +
                                std::to_string(m_.operatorCodes_.size()) + " operator codes)");
-            const std::string opAt = at + ", operator " + std::to_string(o) + " (" + m_.operatorCodes_[op.opcodeIndex].name + ")";
+            const std::string opAt =
+                at + ", operator " + std::to_string(o) + " (" + m_.operatorCodes_[op.opcodeIndex].name + ")";
             op.inputs = view(raw->inputs());
             op.outputs = view(raw->outputs());
             op.intermediates = view(raw->intermediates());
             op.builtinOptionsType = static_cast<uint8_t>(raw->builtin_options_type());
             op.builtinOptions2Type = static_cast<uint8_t>(raw->builtin_options_2_type());
-            if (Status s = checkTensorList(op.inputs, "operator " + std::to_string(o) + " (" +
-                                                          m_.operatorCodes_[op.opcodeIndex].name + "): input", true);
+            if (Status s = checkTensorList(op.inputs,
+                                           "operator " + std::to_string(o) + " (" +
+                                               m_.operatorCodes_[op.opcodeIndex].name + "): input",
+                                           true);
                 !s)
                 return s;
-            if (Status s = checkTensorList(op.outputs, "operator " + std::to_string(o) + " (" +
-                                                           m_.operatorCodes_[op.opcodeIndex].name + "): output", true);
+            if (Status s = checkTensorList(op.outputs,
+                                           "operator " + std::to_string(o) + " (" +
+                                               m_.operatorCodes_[op.opcodeIndex].name + "): output",
+                                           true);
                 !s)
                 return s;
-            if (Status s = checkTensorList(op.intermediates, "operator " + std::to_string(o) + " (" +
-                                                                 m_.operatorCodes_[op.opcodeIndex].name + "): intermediate",
+            if (Status s = checkTensorList(op.intermediates,
+                                           "operator " + std::to_string(o) + " (" +
+                                               m_.operatorCodes_[op.opcodeIndex].name + "): intermediate",
                                            false);
                 !s)
                 return s;
             if (auto* mv = raw->mutating_variable_inputs(); mv && mv->size() > op.inputs.size())
-                return invalid(opAt + ": mutating_variable_inputs has more entries than the operator has inputs");
+                return invalid(opAt +
+                               ": mutating_variable_inputs has more entries than the operator has inputs");
 
             const uint64_t largeOffset = raw->large_custom_options_offset();
             const uint64_t largeSize = raw->large_custom_options_size();
             if (largeOffset > 1) {
                 if (largeOffset > bytes_.size() || largeSize > bytes_.size() - largeOffset)
                     return invalid(opAt + ": its custom options at offset " + std::to_string(largeOffset) +
-                                   " with size " + std::to_string(largeSize) + " lie past the end of the file");
+                                   " with size " + std::to_string(largeSize) +
+                                   " lie past the end of the file");
                 op.customOptions = bytes_.subspan(largeOffset, largeSize);
             } else if (raw->custom_options()) {
                 op.customOptions = {raw->custom_options()->data(), raw->custom_options()->size()};
@@ -465,27 +496,31 @@ private:
     // such a model fails when the operator reads the tensor.
     void checkDataFlow() {
         size_t total = 0;
-        for (const Subgraph& sg : m_.subgraphs_) total += sg.operators.size();
+        for (const Subgraph& sg : m_.subgraphs_)
+            total += sg.operators.size();
         if (total == 0) warn("the model has no operators");
         for (const Subgraph& sg : m_.subgraphs_) {
             std::vector<uint8_t> available(sg.tensors.size(), 0);
             // A tensor with no elements has nothing to read (RESHAPE's empty shape operand, for one).
             for (const Tensor& t : sg.tensors)
                 available[t.index] = t.isConstant() || t.isVariable || (t.elementCount == 0 && t.hasRank);
-            for (int32_t i : sg.inputs) available[i] = 1;
+            for (int32_t i : sg.inputs)
+                available[i] = 1;
             for (const Operator& op : sg.operators) {
                 for (int32_t i : op.inputs) {
                     if (i < 0 || available[i]) continue;
                     const Tensor& t = sg.tensors[i];
-                    warn("subgraph " + std::to_string(sg.index) + ", operator " + std::to_string(op.index) + " (" +
-                         m_.operatorCodes_[op.opcodeIndex].name + ") reads tensor " + std::to_string(i) +
-                         (t.name.empty() ? "" : " (" + std::string(t.name) + ")") +
-                         ", which is not an input, a constant or a variable, and no earlier operator writes it");
+                    warn("subgraph " + std::to_string(sg.index) + ", operator " + std::to_string(op.index) +
+                         " (" + m_.operatorCodes_[op.opcodeIndex].name + ") reads tensor " +
+                         std::to_string(i) + (t.name.empty() ? "" : " (" + std::string(t.name) + ")") +
+                         ", which is not an input, a constant or a variable, and no earlier operator writes "
+                         "it");
                     available[i] = 1;  // say it once
                 }
                 for (int32_t o : op.outputs)
                     if (o >= 0) available[o] = 1;
-                for (int32_t o : op.intermediates) available[o] = 1;
+                for (int32_t o : op.intermediates)
+                    available[o] = 1;
             }
         }
     }
@@ -496,7 +531,8 @@ private:
         std::vector<std::vector<int32_t>> callees(n);
         for (const Subgraph& sg : m_.subgraphs_)
             for (const Operator& op : sg.operators)
-                for (int32_t c : op.calledSubgraphs) callees[sg.index].push_back(c);
+                for (int32_t c : op.calledSubgraphs)
+                    callees[sg.index].push_back(c);
         enum : uint8_t { Unseen, Open, Done };
         std::vector<uint8_t> state(n, Unseen);
         std::vector<std::pair<int32_t, size_t>> stack;  // iterative: a deep call chain must not overflow ours
@@ -510,8 +546,9 @@ private:
                     int32_t callee = callees[node][next++];
                     if (state[callee] == Open)
                         return invalid("subgraph " + std::to_string(node) + " calls subgraph " +
-                                       std::to_string(callee) + ", which is already running: the control flow "
-                                                                "recurses without end");
+                                       std::to_string(callee) +
+                                       ", which is already running: the control flow "
+                                       "recurses without end");
                     if (state[callee] == Unseen) {
                         state[callee] = Open;
                         stack.push_back({callee, 0});
@@ -533,21 +570,25 @@ private:
         };
         t.name = view(in.name());
         auto type = tensorTypeFromCode(static_cast<int>(in.type()));
-        if (!type) return invalid(at() + " has unknown type code " + std::to_string(static_cast<int>(in.type())));
+        if (!type)
+            return invalid(at() + " has unknown type code " + std::to_string(static_cast<int>(in.type())));
         t.type = *type;
         t.shape = view(in.shape());
         t.shapeSignature = view(in.shape_signature());
         t.hasRank = in.has_rank() || in.shape();
         t.isVariable = in.is_variable();
         if (t.shape.size() > options_.maxRank || t.shapeSignature.size() > options_.maxRank)
-            return invalid(at() + " has " + std::to_string(std::max(t.shape.size(), t.shapeSignature.size())) +
+            return invalid(at() + " has " +
+                           std::to_string(std::max(t.shape.size(), t.shapeSignature.size())) +
                            " dimensions; Litescope accepts at most " + std::to_string(options_.maxRank));
 
         int64_t elements = 1;
         for (int32_t d : t.shape) {
-            if (d < 0) return invalid(at() + " has a negative dimension in its shape " + shapeString(t.shape));
+            if (d < 0)
+                return invalid(at() + " has a negative dimension in its shape " + shapeString(t.shape));
             if (__builtin_mul_overflow(elements, static_cast<int64_t>(d), &elements))
-                return invalid(at() + ": its shape " + shapeString(t.shape) + " has more elements than can be counted");
+                return invalid(at() + ": its shape " + shapeString(t.shape) +
+                               " has more elements than can be counted");
         }
         t.elementCount = elements;
         const int bits = tensorTypeBits(t.type);
@@ -556,8 +597,8 @@ private:
         } else {
             int64_t totalBits = 0;
             if (__builtin_mul_overflow(elements, static_cast<int64_t>(bits), &totalBits))
-                return invalid(at() + ": its shape " + shapeString(t.shape) + " " + std::string(tensorTypeName(t.type)) +
-                               " is too large to have a byte size");
+                return invalid(at() + ": its shape " + shapeString(t.shape) + " " +
+                               std::string(tensorTypeName(t.type)) + " is too large to have a byte size");
             t.byteSize = totalBits / 8 + (totalBits % 8 != 0);  // rounds up without overflowing
         }
         if (!t.shapeSignature.empty()) {
@@ -570,8 +611,8 @@ private:
                     return invalid(at() + " has dimension " + std::to_string(d) + " in its shape signature " +
                                    shapeString(t.shapeSignature));
                 if (d != -1 && d != t.shape[k])
-                    warn(at() + ": shape signature " + shapeString(t.shapeSignature) + " disagrees with shape " +
-                         shapeString(t.shape));
+                    warn(at() + ": shape signature " + shapeString(t.shapeSignature) +
+                         " disagrees with shape " + shapeString(t.shape));
             }
         }
 
@@ -606,13 +647,15 @@ private:
         const uint64_t need = static_cast<uint64_t>(t.byteSize);
         if (t.sparsity) {
             if (have > need)
-                return invalid(at + ": sparse " + std::string(tensorTypeName(t.type)) + " data of " + std::to_string(have) +
-                               " bytes exceeds the dense size " + std::to_string(need) + " of shape " + shapeString(t.shape));
+                return invalid(at + ": sparse " + std::string(tensorTypeName(t.type)) + " data of " +
+                               std::to_string(have) + " bytes exceeds the dense size " +
+                               std::to_string(need) + " of shape " + shapeString(t.shape));
             return Status::ok();
         }
         if (have != need)
-            return invalid(at + ": shape " + shapeString(t.shape) + " " + std::string(tensorTypeName(t.type)) + " needs " +
-                           std::to_string(need) + " bytes, but buffer " + std::to_string(t.buffer) + " holds " +
+            return invalid(at + ": shape " + shapeString(t.shape) + " " +
+                           std::string(tensorTypeName(t.type)) + " needs " + std::to_string(need) +
+                           " bytes, but buffer " + std::to_string(t.buffer) + " holds " +
                            std::to_string(have));
         return Status::ok();
     }
@@ -625,26 +668,29 @@ private:
             std::memcpy(&v, t.data.data() + pos, 4);
             return v;
         };
-        if (size < 4) return invalid(at + ": its string data is " + std::to_string(size) + " bytes, too short for a count");
+        if (size < 4)
+            return invalid(at + ": its string data is " + std::to_string(size) +
+                           " bytes, too short for a count");
         const int32_t count = readInt(0);
         if (count < 0 || static_cast<uint64_t>(count) + 2 > size / 4)
-            return invalid(at + ": its string data claims " + std::to_string(count) + " strings, more than its " +
-                           std::to_string(size) + " bytes can hold");
+            return invalid(at + ": its string data claims " + std::to_string(count) +
+                           " strings, more than its " + std::to_string(size) + " bytes can hold");
         if (!spend(static_cast<size_t>(count) + 1)) return overBudget(at);
         int32_t previous = readInt(4);
         if (static_cast<int64_t>(previous) != (static_cast<int64_t>(count) + 2) * 4)
-            return invalid(at + ": its first string starts at byte " + std::to_string(previous) + ", not after the " +
-                           "offset table");
+            return invalid(at + ": its first string starts at byte " + std::to_string(previous) +
+                           ", not after the " + "offset table");
         for (int32_t k = 1; k <= count; ++k) {
             int32_t offset = readInt(4 + 4 * static_cast<size_t>(k));
             if (offset < previous || static_cast<size_t>(offset) > size)
-                return invalid(at + ": string " + std::to_string(k - 1) + " has offset " + std::to_string(offset) +
-                               ", outside its " + std::to_string(size) + "-byte buffer or before the previous one");
+                return invalid(at + ": string " + std::to_string(k - 1) + " has offset " +
+                               std::to_string(offset) + ", outside its " + std::to_string(size) +
+                               "-byte buffer or before the previous one");
             previous = offset;
         }
         if (count != t.elementCount)
-            warn(at + ": holds " + std::to_string(count) + " strings but its shape " + shapeString(t.shape) + " has " +
-                 std::to_string(t.elementCount) + " elements");
+            warn(at + ": holds " + std::to_string(count) + " strings but its shape " + shapeString(t.shape) +
+                 " has " + std::to_string(t.elementCount) + " elements");
         return Status::ok();
     }
 
@@ -655,16 +701,17 @@ private:
         const size_t rank = t.shape.size();
         if (!spend(sp->traversalOrder.size() + sp->blockMap.size())) return overBudget(at);
         if (sp->traversalOrder.size() != rank + sp->blockMap.size())
-            return invalid(at + ": sparsity traversal order has " + std::to_string(sp->traversalOrder.size()) +
-                           " entries, expected rank " + std::to_string(rank) + " + " +
-                           std::to_string(sp->blockMap.size()) + " block dimensions");
+            return invalid(at + ": sparsity traversal order has " +
+                           std::to_string(sp->traversalOrder.size()) + " entries, expected rank " +
+                           std::to_string(rank) + " + " + std::to_string(sp->blockMap.size()) +
+                           " block dimensions");
         for (int32_t d : sp->traversalOrder)
             if (d < 0 || static_cast<size_t>(d) >= sp->traversalOrder.size())
                 return invalid(at + ": sparsity traversal order names dimension " + std::to_string(d));
         for (int32_t d : sp->blockMap)
             if (d < 0 || static_cast<size_t>(d) >= rank)
-                return invalid(at + ": sparsity block map names dimension " + std::to_string(d) + " of a rank-" +
-                               std::to_string(rank) + " tensor");
+                return invalid(at + ": sparsity block map names dimension " + std::to_string(d) +
+                               " of a rank-" + std::to_string(rank) + " tensor");
         const size_t dims = in.dim_metadata() ? in.dim_metadata()->size() : 0;
         if (dims != sp->traversalOrder.size())
             return invalid(at + ": sparsity has " + std::to_string(dims) + " dimension entries for " +
@@ -675,7 +722,8 @@ private:
             out.denseSize = d->dense_size();
             if (d->format() == fb::DimensionType::SPARSE_CSR) {
                 out.format = DimensionFormat::SparseCsr;
-                auto describe = [](fb::SparseIndexVector type, const void* v, std::string_view& name, size_t& count) {
+                auto describe = [](fb::SparseIndexVector type, const void* v, std::string_view& name,
+                                   size_t& count) {
                     switch (type) {
                         case fb::SparseIndexVector::Int32Vector: {
                             auto* x = static_cast<const fb::Int32Vector*>(v)->values();
@@ -695,11 +743,12 @@ private:
                             count = x ? x->size() : 0;
                             return true;
                         }
-                        default: return false;
+                        default:
+                            return false;
                     }
                 };
-                if (!d->array_segments() || !describe(d->array_segments_type(), d->array_segments(), out.segmentsType,
-                                                      out.segmentsCount))
+                if (!d->array_segments() || !describe(d->array_segments_type(), d->array_segments(),
+                                                      out.segmentsType, out.segmentsCount))
                     return invalid(at + ": sparse dimension " + std::to_string(k) + " has no array segments");
                 if (!d->array_indices() ||
                     !describe(d->array_indices_type(), d->array_indices(), out.indicesType, out.indicesCount))
@@ -715,7 +764,8 @@ private:
         return Status::ok();
     }
 
-    Status readQuantization(const fb::QuantizationParameters& in, const Subgraph& sg, Tensor& t, const std::string& at) {
+    Status readQuantization(const fb::QuantizationParameters& in, const Subgraph& sg, Tensor& t,
+                            const std::string& at) {
         QuantizationParams& q = t.quantization;
         q.scale = view(in.scale());
         q.zeroPoint = view(in.zero_point());
@@ -748,25 +798,29 @@ private:
                 return invalid(at + ": per-channel quantization along dimension " + std::to_string(qd) +
                                " of a tensor with shape " + shapeString(t.shape));
             if (static_cast<int64_t>(q.scale.size()) != t.shape[qd])
-                return invalid(at + " has " + std::to_string(q.scale.size()) + " per-channel scales, but dimension " +
-                               std::to_string(qd) + " of its shape " + shapeString(t.shape) + " is " +
-                               std::to_string(t.shape[qd]));
+                return invalid(at + " has " + std::to_string(q.scale.size()) +
+                               " per-channel scales, but dimension " + std::to_string(qd) + " of its shape " +
+                               shapeString(t.shape) + " is " + std::to_string(t.shape[qd]));
         } else if (q.scale.size() == 1 && q.quantizedDimension != 0 &&
-                   (q.quantizedDimension < 0 || static_cast<size_t>(q.quantizedDimension) >= t.shape.size())) {
-            warn(at + ": quantized_dimension " + std::to_string(q.quantizedDimension) + " is out of range for shape " +
-                 shapeString(t.shape) + " (harmless with a single scale; TFLite 2.8 rejects it)");
+                   (q.quantizedDimension < 0 ||
+                    static_cast<size_t>(q.quantizedDimension) >= t.shape.size())) {
+            warn(at + ": quantized_dimension " + std::to_string(q.quantizedDimension) +
+                 " is out of range for shape " + shapeString(t.shape) +
+                 " (harmless with a single scale; TFLite 2.8 rejects it)");
         }
         return readQuantizationDetails(in, sg, q, at);
     }
 
-    Status readQuantizationDetails(const fb::QuantizationParameters& in, const Subgraph& sg, QuantizationParams& q,
-                                   const std::string& at) {
+    Status readQuantizationDetails(const fb::QuantizationParameters& in, const Subgraph& sg,
+                                   QuantizationParams& q, const std::string& at) {
         switch (in.details_type()) {
-            case fb::QuantizationDetails::NONE: break;
+            case fb::QuantizationDetails::NONE:
+                break;
             case fb::QuantizationDetails::CustomQuantization: {
                 q.detailsKind = "CustomQuantization";
                 if (auto* c = in.details_as_CustomQuantization(); c && c->custom())
-                    q.customDetails = {reinterpret_cast<const char*>(c->custom()->data()), c->custom()->size()};
+                    q.customDetails = {reinterpret_cast<const char*>(c->custom()->data()),
+                                       c->custom()->size()};
                 break;
             }
             case fb::QuantizationDetails::BlockwiseQuantization: {
@@ -777,7 +831,8 @@ private:
                     q.blockZeroPointsTensor = b->zero_points();
                     const int64_t n = static_cast<int64_t>(sg.tensors.size());
                     if (q.blockSize <= 0)
-                        return invalid(at + ": blockwise quantization with block size " + std::to_string(q.blockSize));
+                        return invalid(at + ": blockwise quantization with block size " +
+                                       std::to_string(q.blockSize));
                     if (q.blockScalesTensor < 0 || q.blockScalesTensor >= n)
                         return invalid(at + ": blockwise quantization scales tensor " +
                                        std::to_string(q.blockScalesTensor) + " is out of range");
@@ -795,7 +850,8 @@ private:
                     q.blockZeroPointsTensor = b->zero_points();
                     const int64_t n = static_cast<int64_t>(sg.tensors.size());
                     if (q.blockSize < 0)
-                        return invalid(at + ": multi-axis quantization with block size " + std::to_string(q.blockSize));
+                        return invalid(at + ": multi-axis quantization with block size " +
+                                       std::to_string(q.blockSize));
                     if (q.blockScalesTensor < 0 || q.blockScalesTensor >= n)
                         return invalid(at + ": multi-axis quantization scales tensor " +
                                        std::to_string(q.blockScalesTensor) + " is out of range");
@@ -824,8 +880,8 @@ private:
             std::string at = "signature " + std::to_string(i);
             if (!out.key.empty()) at += " (" + std::string(out.key) + ")";
             if (out.subgraphIndex >= m_.subgraphs_.size())
-                return invalid(at + " runs subgraph " + std::to_string(out.subgraphIndex) + ", but the model has " +
-                               std::to_string(m_.subgraphs_.size()));
+                return invalid(at + " runs subgraph " + std::to_string(out.subgraphIndex) +
+                               ", but the model has " + std::to_string(m_.subgraphs_.size()));
             const size_t tensors = m_.subgraphs_[out.subgraphIndex].tensors.size();
             auto readMaps = [&](const flatbuffers::Vector<flatbuffers::Offset<fb::TensorMap>>* maps,
                                 std::vector<TensorMap>& dst, const char* role) {
@@ -834,9 +890,10 @@ private:
                 for (flatbuffers::uoffset_t k = 0; k < maps->size(); ++k) {
                     TensorMap tm{view(maps->Get(k)->name()), maps->Get(k)->tensor_index()};
                     if (tm.tensorIndex >= tensors)
-                        return invalid(at + ": " + role + " '" + std::string(tm.name) + "' refers to tensor " +
-                                       std::to_string(tm.tensorIndex) + ", but subgraph " +
-                                       std::to_string(out.subgraphIndex) + " has " + std::to_string(tensors) + " tensors");
+                        return invalid(at + ": " + role + " '" + std::string(tm.name) +
+                                       "' refers to tensor " + std::to_string(tm.tensorIndex) +
+                                       ", but subgraph " + std::to_string(out.subgraphIndex) + " has " +
+                                       std::to_string(tensors) + " tensors");
                     dst.push_back(tm);
                 }
                 return Status::ok();
@@ -853,8 +910,8 @@ private:
             for (flatbuffers::uoffset_t i = 0; i < md->size(); ++i) {
                 MetadataEntry e{view(md->Get(i)->name()), md->Get(i)->buffer(), {}};
                 if (e.buffer >= m_.buffers_.size())
-                    return invalid("metadata entry " + std::to_string(i) + " (" + std::string(e.name) + ") uses buffer " +
-                                   std::to_string(e.buffer) + ", but the model has " +
+                    return invalid("metadata entry " + std::to_string(i) + " (" + std::string(e.name) +
+                                   ") uses buffer " + std::to_string(e.buffer) + ", but the model has " +
                                    std::to_string(m_.buffers_.size()) + " buffers");
                 e.data = m_.buffers_[e.buffer].data;
                 m_.metadata_.push_back(e);

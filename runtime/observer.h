@@ -11,13 +11,13 @@ struct RuntimeTensor;
 
 struct NodeEvent {
     int32_t subgraph = 0;
-    int32_t node = 0;        // operator index within the subgraph
-    std::string_view op;     // CONV_2D, or the custom code
-    int32_t depth = 0;       // 0 for the invoked subgraph, +1 inside each control-flow body
+    int32_t node = 0;     // operator index within the subgraph
+    std::string_view op;  // CONV_2D, or the custom code
+    int32_t depth = 0;    // 0 for the invoked subgraph, +1 inside each control-flow body
 };
 
 class InvokeObserver {
-public:
+  public:
     virtual ~InvokeObserver() = default;
     virtual void onNodeBegin(const NodeEvent&) {}
     virtual void onNodeEnd(const NodeEvent&) {}

@@ -19,7 +19,7 @@ class ThreadPool;
 class ResourceVariables;
 
 class OpContext {
-public:
+  public:
     OpContext(SubgraphRuntime& subgraph, int32_t node, bool evaluating)
         : subgraph_(subgraph), node_(node), evaluating_(evaluating) {}
 
@@ -69,7 +69,7 @@ public:
     Status fail(const std::string& message) const;
     Status unsupportedType(const char* role, TensorType type) const;
 
-private:
+  private:
     SubgraphRuntime& subgraph_;
     int32_t node_;
     bool evaluating_;
@@ -77,7 +77,7 @@ private:
 };
 
 class OpKernel {
-public:
+  public:
     virtual ~OpKernel() = default;
     virtual Status prepare(OpContext& ctx) = 0;
     virtual Status eval(OpContext& ctx) = 0;
@@ -93,15 +93,15 @@ std::unique_ptr<OpKernel> makeKernel() {
 }
 
 // Checks used by every kernel's prepare.
-#define LS_RETURN_IF_ERROR(expr)           \
-    do {                                   \
-        ::litescope::Status _s = (expr);   \
-        if (!_s.isOk()) return _s;         \
+#define LS_RETURN_IF_ERROR(expr)         \
+    do {                                 \
+        ::litescope::Status _s = (expr); \
+        if (!_s.isOk()) return _s;       \
     } while (0)
 
-#define LS_ENSURE(ctx, cond, message)                 \
-    do {                                              \
-        if (!(cond)) return (ctx).fail(message);      \
+#define LS_ENSURE(ctx, cond, message)            \
+    do {                                         \
+        if (!(cond)) return (ctx).fail(message); \
     } while (0)
 
 }  // namespace litescope

@@ -39,7 +39,8 @@ struct RuntimeTensor {
     const QuantizationParams& quantization() const { return model->quantization; }
     float scale() const { return model->quantization.scale.empty() ? 0.f : model->quantization.scale[0]; }
     int32_t zeroPoint() const {
-        return model->quantization.zeroPoint.empty() ? 0 : static_cast<int32_t>(model->quantization.zeroPoint[0]);
+        return model->quantization.zeroPoint.empty() ? 0
+                                                     : static_cast<int32_t>(model->quantization.zeroPoint[0]);
     }
     bool isConstant() const { return allocation == Allocation::Constant; }
     int64_t elementCount() const { return shape.elementCount(); }

@@ -11,11 +11,13 @@
 namespace litescope {
 
 class Shape {
-public:
+  public:
     static constexpr int kMaxRank = 16;
 
     Shape() = default;
-    Shape(std::initializer_list<int32_t> dims) { assign(std::span<const int32_t>(dims.begin(), dims.size())); }
+    Shape(std::initializer_list<int32_t> dims) {
+        assign(std::span<const int32_t>(dims.begin(), dims.size()));
+    }
     explicit Shape(std::span<const int32_t> dims) { assign(dims); }
 
     // False when `dims` has more than kMaxRank dimensions (the shape is then left empty).
@@ -41,13 +43,15 @@ public:
 
     int64_t elementCount() const {
         int64_t n = 1;
-        for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+        for (int i = 0; i < rank_; ++i)
+            n *= dims_[static_cast<size_t>(i)];
         return n;
     }
     // Product of dims [from, to).
     int64_t flatSize(int from, int to) const {
         int64_t n = 1;
-        for (int i = std::max(from, 0); i < std::min(to, rank_); ++i) n *= dims_[static_cast<size_t>(i)];
+        for (int i = std::max(from, 0); i < std::min(to, rank_); ++i)
+            n *= dims_[static_cast<size_t>(i)];
         return n;
     }
 
@@ -58,11 +62,12 @@ public:
 
     std::string toString() const {
         std::string s = "[";
-        for (int i = 0; i < rank_; ++i) s += (i ? "," : "") + std::to_string(dims_[static_cast<size_t>(i)]);
+        for (int i = 0; i < rank_; ++i)
+            s += (i ? "," : "") + std::to_string(dims_[static_cast<size_t>(i)]);
         return s + "]";
     }
 
-private:
+  private:
     std::array<int32_t, kMaxRank> dims_{};
     int rank_ = 0;
 };

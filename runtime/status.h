@@ -12,16 +12,16 @@ namespace litescope {
 
 enum class ErrorCode {
     Ok = 0,
-    NotAModel,      // the bytes are not a TFLite flatbuffer at all (empty, text, another format)
-    InvalidModel,   // a TFLite flatbuffer whose content breaks the format's rules
-    Io,             // the file cannot be opened, read or mapped
-    Unsupported,    // valid, but something this build cannot handle
+    NotAModel,     // the bytes are not a TFLite flatbuffer at all (empty, text, another format)
+    InvalidModel,  // a TFLite flatbuffer whose content breaks the format's rules
+    Io,            // the file cannot be opened, read or mapped
+    Unsupported,   // valid, but something this build cannot handle
     InvalidArgument,
     Runtime,
 };
 
 class Status {
-public:
+  public:
     Status() = default;
     Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
@@ -31,14 +31,14 @@ public:
     ErrorCode code() const { return code_; }
     const std::string& message() const { return message_; }
 
-private:
+  private:
     ErrorCode code_ = ErrorCode::Ok;
     std::string message_;
 };
 
 template <typename T>
 class Result {
-public:
+  public:
     Result(T value) : value_(std::move(value)) {}
     Result(Status error) : error_(std::move(error)) { assert(!error_.isOk()); }
     Result(ErrorCode code, std::string message) : error_(code, std::move(message)) {}
@@ -57,7 +57,7 @@ public:
     T& operator*() & { return *value_; }
     const T& operator*() const& { return *value_; }
 
-private:
+  private:
     std::optional<T> value_;
     Status error_;
 };

@@ -6,7 +6,9 @@ namespace litescope {
 
 namespace {
 
-std::string text(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+std::string text(const flatbuffers::String* s) {
+    return s ? s->str() : std::string();
+}
 
 std::vector<float> floats(const flatbuffers::Vector<float>* v) {
     return v ? std::vector<float>(v->begin(), v->end()) : std::vector<float>();
@@ -31,24 +33,28 @@ std::vector<AssociatedFileInfo> files(
 std::string contentText(const fbmeta::Content* c) {
     if (!c) return {};
     switch (c->content_properties_type()) {
-        case fbmeta::ContentProperties::FeatureProperties: return "feature";
+        case fbmeta::ContentProperties::FeatureProperties:
+            return "feature";
         case fbmeta::ContentProperties::ImageProperties: {
             std::string s = "image";
             if (auto* p = c->content_properties_as_ImageProperties()) {
                 const char* cs = fbmeta::EnumNameColorSpaceType(p->color_space());
-                if (cs && *cs && p->color_space() != fbmeta::ColorSpaceType::UNKNOWN) s += std::string(" (") + cs + ")";
+                if (cs && *cs && p->color_space() != fbmeta::ColorSpaceType::UNKNOWN)
+                    s += std::string(" (") + cs + ")";
             }
             return s;
         }
-        case fbmeta::ContentProperties::BoundingBoxProperties: return "bounding box";
+        case fbmeta::ContentProperties::BoundingBoxProperties:
+            return "bounding box";
         case fbmeta::ContentProperties::AudioProperties: {
             std::string s = "audio";
             if (auto* p = c->content_properties_as_AudioProperties())
-                s += " (" + std::to_string(p->sample_rate()) + " Hz, " + std::to_string(p->channels()) + " channel" +
-                     (p->channels() == 1 ? "" : "s") + ")";
+                s += " (" + std::to_string(p->sample_rate()) + " Hz, " + std::to_string(p->channels()) +
+                     " channel" + (p->channels() == 1 ? "" : "s") + ")";
             return s;
         }
-        default: return {};
+        default:
+            return {};
     }
 }
 
@@ -86,18 +92,22 @@ std::vector<AssociatedFileInfo> ModelMetadataInfo::allAssociatedFiles() const {
     for (const auto& s : subgraphs) {
         all.insert(all.end(), s.associatedFiles.begin(), s.associatedFiles.end());
         for (const auto* list : {&s.inputs, &s.outputs})
-            for (const auto& t : *list) all.insert(all.end(), t.associatedFiles.begin(), t.associatedFiles.end());
+            for (const auto& t : *list)
+                all.insert(all.end(), t.associatedFiles.begin(), t.associatedFiles.end());
     }
     return all;
 }
 
 Result<ModelMetadataInfo> parseModelMetadata(std::span<const uint8_t> bytes) {
-    if (bytes.size() < 8) return Result<ModelMetadataInfo>(ErrorCode::InvalidModel, "the metadata buffer is too short");
+    if (bytes.size() < 8)
+        return Result<ModelMetadataInfo>(ErrorCode::InvalidModel, "the metadata buffer is too short");
     flatbuffers::Verifier::Options options;
     options.max_tables = 100'000;
-    flatbuffers::Verifier verifier(bytes.data(), std::min<size_t>(bytes.size(), FLATBUFFERS_MAX_BUFFER_SIZE - 1), options);
+    flatbuffers::Verifier verifier(bytes.data(),
+                                   std::min<size_t>(bytes.size(), FLATBUFFERS_MAX_BUFFER_SIZE - 1), options);
     if (!fbmeta::VerifyModelMetadataBuffer(verifier))
-        return Result<ModelMetadataInfo>(ErrorCode::InvalidModel, "the metadata buffer is not a valid metadata flatbuffer");
+        return Result<ModelMetadataInfo>(ErrorCode::InvalidModel,
+                                         "the metadata buffer is not a valid metadata flatbuffer");
     const fbmeta::ModelMetadata* md = fbmeta::GetModelMetadata(bytes.data());
     ModelMetadataInfo info;
     info.name = text(md->name());

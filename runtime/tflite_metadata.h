@@ -21,7 +21,7 @@ struct AssociatedFileInfo {
 struct TensorMetadataInfo {
     std::string name;
     std::string description;
-    std::string content;     // "image (RGB)", "feature", "bounding box", "audio", ...
+    std::string content;      // "image (RGB)", "feature", "bounding box", "audio", ...
     std::vector<float> mean;  // NormalizationOptions: real = (x - mean) / std
     std::vector<float> std;
     std::vector<float> statsMin;

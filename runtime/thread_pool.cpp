@@ -24,7 +24,8 @@ std::pair<int64_t, int64_t> chunkRange(int64_t n, int chunks, int index) {
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-    for (int i = 1; i < std::max(threads, 1); ++i) workers_.emplace_back([this, i] { workerLoop(i); });
+    for (int i = 1; i < std::max(threads, 1); ++i)
+        workers_.emplace_back([this, i] { workerLoop(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -34,7 +35,8 @@ ThreadPool::~ThreadPool() {
         generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
-    for (auto& t : workers_) t.join();
+    for (auto& t : workers_)
+        t.join();
 }
 
 void ThreadPool::parallelFor(int64_t n, FunctionRef<void(int64_t, int64_t)> fn, int64_t minChunk) {
@@ -55,7 +57,8 @@ void ThreadPool::parallelFor(int64_t n, FunctionRef<void(int64_t, int64_t)> fn, 
     wake_.notify_all();
     auto [begin, end] = chunkRange(n, chunks, 0);
     fn(begin, end);
-    for (int spin = 0; spin < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++spin) LS_PAUSE();
+    for (int spin = 0; spin < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++spin)
+        LS_PAUSE();
     if (pending_.load(std::memory_order_acquire) != 0) {
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
@@ -67,7 +70,8 @@ void ThreadPool::workerLoop(int index) {
     uint64_t seen = 0;
     for (;;) {
         // Spin first: the next layer's work usually arrives within microseconds.
-        for (int spin = 0; spin < kSpinIterations && generation_.load(std::memory_order_acquire) == seen; ++spin)
+        for (int spin = 0; spin < kSpinIterations && generation_.load(std::memory_order_acquire) == seen;
+             ++spin)
             LS_PAUSE();
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_acquire) != seen; });

@@ -19,7 +19,7 @@ class FunctionRef;
 
 template <typename R, typename... Args>
 class FunctionRef<R(Args...)> {
-public:
+  public:
     template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
     FunctionRef(F&& f)  // NOLINT: implicit by design, like std::function_ref
         : object_(const_cast<void*>(static_cast<const void*>(&f))), call_([](void* o, Args... args) -> R {
@@ -27,13 +27,13 @@ public:
           }) {}
     R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
 
-private:
+  private:
     void* object_;
     R (*call_)(void*, Args...);
 };
 
 class ThreadPool {
-public:
+  public:
     explicit ThreadPool(int threads);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
@@ -43,7 +43,7 @@ public:
     // Calls fn(begin, end) on disjoint chunks covering [0, n); chunks hold at least `minChunk` items.
     void parallelFor(int64_t n, FunctionRef<void(int64_t, int64_t)> fn, int64_t minChunk = 1);
 
-private:
+  private:
     void workerLoop(int index);
 
     std::vector<std::thread> workers_;

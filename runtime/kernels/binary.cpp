@@ -25,7 +25,8 @@ inline T arith(T a, T b) {
             return std::pow(a, b);
         } else {
             T r = 1;
-            for (T e = b; e > 0; --e) r *= a;  // TFLite's integer POW: repeated multiplication, b >= 0
+            for (T e = b; e > 0; --e)
+                r *= a;  // TFLite's integer POW: repeated multiplication, b >= 0
             return r;
         }
     }
@@ -56,13 +57,14 @@ constexpr bool hasFusedActivation() {
 
 template <Arith Op>
 class ArithmeticKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1), "needs two inputs");
         const RuntimeTensor& a = ctx.input(0);
         const RuntimeTensor& b = ctx.input(1);
-        LS_ENSURE(ctx, a.type == b.type, "input types differ: " + std::string(tensorTypeName(a.type)) + " and " +
-                                             std::string(tensorTypeName(b.type)));
+        LS_ENSURE(ctx, a.type == b.type,
+                  "input types differ: " + std::string(tensorTypeName(a.type)) + " and " +
+                      std::string(tensorTypeName(b.type)));
         if (a.type != TensorType::Float32 && a.type != TensorType::Int32 && a.type != TensorType::Int64)
             return ctx.unsupportedType("input", a.type);
         LS_ENSURE(ctx, ctx.output(0).type == a.type, "output type differs from the inputs'");
@@ -94,8 +96,9 @@ public:
                 const float* pb = b.as<float>();
                 float* po = out.as<float>();
                 if (!hasFusedActivation<Op>()) {
-                    forEachBroadcast(a.shape, b.shape, out.shape,
-                                     [&](int64_t i, int64_t ia, int64_t ib) { po[i] = arith<Op>(pa[ia], pb[ib]); });
+                    forEachBroadcast(a.shape, b.shape, out.shape, [&](int64_t i, int64_t ia, int64_t ib) {
+                        po[i] = arith<Op>(pa[ia], pb[ib]);
+                    });
                 } else {
                     forEachBroadcast(a.shape, b.shape, out.shape, [&](int64_t i, int64_t ia, int64_t ib) {
                         po[i] = applyActivation(arith<Op>(pa[ia], pb[ib]), activation_, range_);
@@ -103,13 +106,16 @@ public:
                 }
                 return Status::ok();
             }
-            case TensorType::Int32: return evalInt<int32_t>(ctx, a, b, out);
-            case TensorType::Int64: return evalInt<int64_t>(ctx, a, b, out);
-            default: return ctx.unsupportedType("input", a.type);
+            case TensorType::Int32:
+                return evalInt<int32_t>(ctx, a, b, out);
+            case TensorType::Int64:
+                return evalInt<int64_t>(ctx, a, b, out);
+            default:
+                return ctx.unsupportedType("input", a.type);
         }
     }
 
-private:
+  private:
     template <typename T>
     Status evalInt(OpContext& ctx, const RuntimeTensor& a, const RuntimeTensor& b, RuntimeTensor& out) {
         const T* pa = a.as<T>();
@@ -117,16 +123,19 @@ private:
         T* po = out.as<T>();
         if constexpr (Op == Arith::Div || Op == Arith::FloorDiv || Op == Arith::FloorMod) {
             for (int64_t i = 0; i < b.elementCount(); ++i)
-                if (pb[i] == 0) return ctx.fail("integer division by zero (divisor element " + std::to_string(i) + ")");
+                if (pb[i] == 0)
+                    return ctx.fail("integer division by zero (divisor element " + std::to_string(i) + ")");
         }
         if constexpr (Op == Arith::Pow) {
             for (int64_t i = 0; i < b.elementCount(); ++i)
                 if (pb[i] < 0) return ctx.fail("integer POW with a negative exponent");
         }
-        const T lo = activation_ == fb::ActivationFunctionType::NONE ? std::numeric_limits<T>::lowest() : static_cast<T>(range_.lo);
-        const T hi = activation_ == fb::ActivationFunctionType::NONE || range_.hi == std::numeric_limits<float>::max()
-                         ? std::numeric_limits<T>::max()
-                         : static_cast<T>(range_.hi);
+        const T lo = activation_ == fb::ActivationFunctionType::NONE ? std::numeric_limits<T>::lowest()
+                                                                     : static_cast<T>(range_.lo);
+        const T hi =
+            activation_ == fb::ActivationFunctionType::NONE || range_.hi == std::numeric_limits<float>::max()
+                ? std::numeric_limits<T>::max()
+                : static_cast<T>(range_.hi);
         forEachBroadcast(a.shape, b.shape, out.shape, [&](int64_t i, int64_t ia, int64_t ib) {
             T v = arith<Op>(pa[ia], pb[ib]);
             po[i] = v < lo ? lo : (v > hi ? hi : v);
@@ -153,7 +162,7 @@ inline bool compare(T a, T b) {
 
 template <Compare Op>
 class CompareKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1), "needs two inputs");
         const RuntimeTensor& a = ctx.input(0);
@@ -164,13 +173,15 @@ public:
             case TensorType::Float32:
             case TensorType::Int32:
             case TensorType::Int64:
-            case TensorType::Bool: break;
+            case TensorType::Bool:
+                break;
             case TensorType::Int8:
             case TensorType::UInt8:
                 // Equal scale and zero point compare the stored integers directly.
                 if (a.scale() == b.scale() && a.zeroPoint() == b.zeroPoint()) break;
                 return ctx.unsupportedType("input (with differing quantization)", a.type);
-            default: return ctx.unsupportedType("input", a.type);
+            default:
+                return ctx.unsupportedType("input", a.type);
         }
         Shape out;
         LS_ENSURE(ctx, broadcastShapes(a.shape, b.shape, out),
@@ -183,18 +194,29 @@ public:
         const RuntimeTensor& b = ctx.input(1);
         RuntimeTensor& out = ctx.output(0);
         switch (a.type) {
-            case TensorType::Float32: run<float>(a, b, out); break;
-            case TensorType::Int32: run<int32_t>(a, b, out); break;
-            case TensorType::Int64: run<int64_t>(a, b, out); break;
+            case TensorType::Float32:
+                run<float>(a, b, out);
+                break;
+            case TensorType::Int32:
+                run<int32_t>(a, b, out);
+                break;
+            case TensorType::Int64:
+                run<int64_t>(a, b, out);
+                break;
             case TensorType::Bool:
-            case TensorType::UInt8: run<uint8_t>(a, b, out); break;
-            case TensorType::Int8: run<int8_t>(a, b, out); break;
-            default: return ctx.unsupportedType("input", a.type);
+            case TensorType::UInt8:
+                run<uint8_t>(a, b, out);
+                break;
+            case TensorType::Int8:
+                run<int8_t>(a, b, out);
+                break;
+            default:
+                return ctx.unsupportedType("input", a.type);
         }
         return Status::ok();
     }
 
-private:
+  private:
     template <typename T>
     void run(const RuntimeTensor& a, const RuntimeTensor& b, RuntimeTensor& out) {
         const T* pa = a.as<T>();
@@ -207,13 +229,14 @@ private:
 
 template <bool IsAnd>
 class LogicalKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1), "needs two inputs");
         LS_ENSURE(ctx, ctx.input(0).type == TensorType::Bool && ctx.input(1).type == TensorType::Bool,
                   "inputs must be BOOL");
         Shape out;
-        LS_ENSURE(ctx, broadcastShapes(ctx.input(0).shape, ctx.input(1).shape, out), "shapes do not broadcast");
+        LS_ENSURE(ctx, broadcastShapes(ctx.input(0).shape, ctx.input(1).shape, out),
+                  "shapes do not broadcast");
         return ctx.resizeOutput(0, out);
     }
     Status eval(OpContext& ctx) override {
@@ -221,7 +244,9 @@ public:
         const bool* pb = ctx.input(1).as<bool>();
         bool* po = ctx.output(0).as<bool>();
         forEachBroadcast(ctx.input(0).shape, ctx.input(1).shape, ctx.output(0).shape,
-                         [&](int64_t i, int64_t ia, int64_t ib) { po[i] = IsAnd ? (pa[ia] && pb[ib]) : (pa[ia] || pb[ib]); });
+                         [&](int64_t i, int64_t ia, int64_t ib) {
+                             po[i] = IsAnd ? (pa[ia] && pb[ib]) : (pa[ia] || pb[ib]);
+                         });
         return Status::ok();
     }
 };

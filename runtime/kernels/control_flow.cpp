@@ -12,11 +12,12 @@ namespace {
 // Copies a tensor's bytes into another, resizing a dynamic destination.
 Status copyInto(RuntimeTensor& dst, const RuntimeTensor& src, const char* what, OpContext& ctx) {
     if (dst.type != src.type)
-        return ctx.fail(std::string(what) + ": type " + std::string(tensorTypeName(src.type)) + " does not match " +
-                        std::string(tensorTypeName(dst.type)));
+        return ctx.fail(std::string(what) + ": type " + std::string(tensorTypeName(src.type)) +
+                        " does not match " + std::string(tensorTypeName(dst.type)));
     if (dst.shape != src.shape || dst.bytes != src.bytes) {
         if (dst.allocation != Allocation::Dynamic)
-            return ctx.fail(std::string(what) + ": shape " + src.shape.toString() + " does not fit " + dst.shape.toString());
+            return ctx.fail(std::string(what) + ": shape " + src.shape.toString() + " does not fit " +
+                            dst.shape.toString());
         if (src.bytes > dst.capacity) {
             dst.owned = allocateAligned(src.bytes);
             if (!dst.owned) return ctx.fail("out of memory");
@@ -49,8 +50,8 @@ Status prepareCallee(OpContext& ctx, SubgraphRuntime& sg, int first, const char*
         const RuntimeTensor& in = ctx.input(first + i);
         if (sg.input(static_cast<size_t>(i)).type != in.type)
             return ctx.fail(std::string(role) + " subgraph input " + std::to_string(i) + " is " +
-                            std::string(tensorTypeName(sg.input(static_cast<size_t>(i)).type)) + ", the op passes " +
-                            std::string(tensorTypeName(in.type)));
+                            std::string(tensorTypeName(sg.input(static_cast<size_t>(i)).type)) +
+                            ", the op passes " + std::string(tensorTypeName(in.type)));
         sg.setInputShape(static_cast<size_t>(i), in.shape);
     }
     if (Status s = sg.prepare(); !s) return s;
@@ -65,11 +66,13 @@ Status feedInputs(OpContext& ctx, SubgraphRuntime& sg, int first, const char* ro
 }
 
 class IfKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         const auto* o = ctx.options<fb::IfOptions>();
         LS_ENSURE(ctx, o != nullptr, "has no IfOptions");
-        LS_ENSURE(ctx, ctx.inputCount() >= 1 && ctx.input(0).type == TensorType::Bool && ctx.input(0).elementCount() == 1,
+        LS_ENSURE(ctx,
+                  ctx.inputCount() >= 1 && ctx.input(0).type == TensorType::Bool &&
+                      ctx.input(0).elementCount() == 1,
                   "the condition must be a single BOOL");
         branches_[0] = o->then_subgraph_index();
         branches_[1] = o->else_subgraph_index();
@@ -100,16 +103,17 @@ public:
         LS_RETURN_IF_ERROR(feedInputs(ctx, sg, 1, "branch input"));
         LS_RETURN_IF_ERROR(sg.invoke(ctx.observer(), ctx.depth() + 1));
         for (int i = 0; i < ctx.outputCount(); ++i)
-            LS_RETURN_IF_ERROR(copyInto(ctx.output(i), sg.output(static_cast<size_t>(i)), "branch output", ctx));
+            LS_RETURN_IF_ERROR(
+                copyInto(ctx.output(i), sg.output(static_cast<size_t>(i)), "branch output", ctx));
         return Status::ok();
     }
 
-private:
+  private:
     int branches_[2] = {0, 0};
 };
 
 class WhileKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         const auto* o = ctx.options<fb::WhileOptions>();
         LS_ENSURE(ctx, o != nullptr, "has no WhileOptions");
@@ -122,7 +126,8 @@ public:
         LS_ENSURE(ctx, cond.outputCount() == 1 && cond.output(0).type == TensorType::Bool,
                   "the condition subgraph must return one BOOL");
         LS_RETURN_IF_ERROR(prepareCallee(ctx, body, 0, "body"));
-        LS_ENSURE(ctx, static_cast<int>(body.outputCount()) == ctx.outputCount(), "the body must return every loop variable");
+        LS_ENSURE(ctx, static_cast<int>(body.outputCount()) == ctx.outputCount(),
+                  "the body must return every loop variable");
         // The loop state has a fixed shape when the body gives back what it was given.
         staticShapes_ = allStatic(body, true);
         for (int i = 0; i < ctx.outputCount() && staticShapes_; ++i)
@@ -140,7 +145,8 @@ public:
         SubgraphRuntime& cond = ctx.otherSubgraph(cond_);
         SubgraphRuntime& body = ctx.otherSubgraph(body_);
         // The outputs hold the loop state.
-        for (int i = 0; i < ctx.outputCount(); ++i) LS_RETURN_IF_ERROR(copyInto(ctx.output(i), ctx.input(i), "loop variable", ctx));
+        for (int i = 0; i < ctx.outputCount(); ++i)
+            LS_RETURN_IF_ERROR(copyInto(ctx.output(i), ctx.input(i), "loop variable", ctx));
         const int64_t maxIterations = ctx.subgraph().interpreter().options().maxWhileIterations;
         for (int64_t iteration = 0;; ++iteration) {
             if (iteration >= maxIterations)
@@ -148,23 +154,27 @@ public:
                                 " iterations without its condition turning false");
             if (!staticShapes_) LS_RETURN_IF_ERROR(reshapeCallee(ctx, cond));
             for (size_t i = 0; i < cond.inputCount(); ++i)
-                LS_RETURN_IF_ERROR(copyInto(cond.input(i), ctx.output(static_cast<int>(i)), "condition input", ctx));
+                LS_RETURN_IF_ERROR(
+                    copyInto(cond.input(i), ctx.output(static_cast<int>(i)), "condition input", ctx));
             LS_RETURN_IF_ERROR(cond.invoke(ctx.observer(), ctx.depth() + 1));
             if (!cond.output(0).as<bool>()[0]) break;
             if (!staticShapes_) LS_RETURN_IF_ERROR(reshapeCallee(ctx, body));
             for (size_t i = 0; i < body.inputCount(); ++i)
-                LS_RETURN_IF_ERROR(copyInto(body.input(i), ctx.output(static_cast<int>(i)), "body input", ctx));
+                LS_RETURN_IF_ERROR(
+                    copyInto(body.input(i), ctx.output(static_cast<int>(i)), "body input", ctx));
             LS_RETURN_IF_ERROR(body.invoke(ctx.observer(), ctx.depth() + 1));
             for (int i = 0; i < ctx.outputCount(); ++i)
-                LS_RETURN_IF_ERROR(copyInto(ctx.output(i), body.output(static_cast<size_t>(i)), "loop variable", ctx));
+                LS_RETURN_IF_ERROR(
+                    copyInto(ctx.output(i), body.output(static_cast<size_t>(i)), "loop variable", ctx));
         }
         return Status::ok();
     }
 
-private:
+  private:
     // With changing shapes, the callee is prepared again for the current loop state.
     Status reshapeCallee(OpContext& ctx, SubgraphRuntime& sg) {
-        for (size_t i = 0; i < sg.inputCount(); ++i) sg.setInputShape(i, ctx.output(static_cast<int>(i)).shape);
+        for (size_t i = 0; i < sg.inputCount(); ++i)
+            sg.setInputShape(i, ctx.output(static_cast<int>(i)).shape);
         if (!sg.isPrepared()) return sg.prepare();
         return Status::ok();
     }
@@ -174,13 +184,14 @@ private:
 };
 
 class CallOnceKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         const auto* o = ctx.options<fb::CallOnceOptions>();
         LS_ENSURE(ctx, o != nullptr, "has no CallOnceOptions");
         init_ = o->init_subgraph_index();
         SubgraphRuntime& sg = ctx.otherSubgraph(init_);
-        LS_ENSURE(ctx, sg.inputCount() == 0 && sg.outputCount() == 0, "the init subgraph must take and return nothing");
+        LS_ENSURE(ctx, sg.inputCount() == 0 && sg.outputCount() == 0,
+                  "the init subgraph must take and return nothing");
         return sg.prepare();
     }
     Status eval(OpContext& ctx) override {
@@ -190,17 +201,19 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     int init_ = 0;
     bool done_ = false;
 };
 
 class VarHandleKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.output(0).type == TensorType::Resource, "output must be a RESOURCE tensor");
         const auto* o = ctx.options<fb::VarHandleOptions>();
-        auto text = [](const flatbuffers::String* s) { return s ? std::string_view(s->c_str(), s->size()) : std::string_view(); };
+        auto text = [](const flatbuffers::String* s) {
+            return s ? std::string_view(s->c_str(), s->size()) : std::string_view();
+        };
         handle_ = ctx.resources().handleFor(o ? text(o->container()) : "", o ? text(o->shared_name()) : "");
         return ctx.resizeOutput(0, Shape{});
     }
@@ -209,7 +222,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     int32_t handle_ = 0;
 };
 
@@ -222,7 +235,7 @@ Result<ResourceVariables::Variable*> variableOf(OpContext& ctx, const RuntimeTen
 }
 
 class ReadVariableKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         ctx.markOutputDynamic(0);  // the variable's shape is known once it is assigned
         return Status::ok();
@@ -232,7 +245,8 @@ public:
         if (!v) return v.status();
         ResourceVariables::Variable& var = **v;
         if (!var.assigned) return ctx.fail("reads a resource variable before any ASSIGN_VARIABLE wrote it");
-        LS_ENSURE(ctx, ctx.output(0).type == var.type, "the variable holds " + std::string(tensorTypeName(var.type)));
+        LS_ENSURE(ctx, ctx.output(0).type == var.type,
+                  "the variable holds " + std::string(tensorTypeName(var.type)));
         LS_RETURN_IF_ERROR(ctx.resizeOutput(0, var.shape));
         if (var.bytes) std::memcpy(ctx.output(0).data, var.data.get(), var.bytes);
         return Status::ok();
@@ -240,7 +254,7 @@ public:
 };
 
 class AssignVariableKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.inputCount() == 2, "needs a handle and a value");
         return Status::ok();

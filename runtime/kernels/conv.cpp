@@ -136,7 +136,7 @@ struct ConvGeometry {
 constexpr int64_t kIm2colTileFloats = 32 * 1024;
 
 class ConvGemm {
-public:
+  public:
     Status prepare(OpContext& ctx, const ConvGeometry& geo, const RuntimeTensor& weights,
                    const gemm::WeightLayout& layout) {
         geo_ = geo;
@@ -205,7 +205,7 @@ public:
             std::max<int64_t>(1, gemm::kMinMacsPerThread / std::max<int64_t>(tileMacs, 1)));
     }
 
-private:
+  private:
     // Rows [row0, row0 + rows) of the im2col matrix for group g: one row per output pixel, its columns in the
     // filter's (kd, ky, kx, channel) order, zeros where the window hangs over the padding. Pixels are taken a
     // run of one output row at a time, filter row by filter row, so each input line is found once per run.
@@ -282,7 +282,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 
 class Conv2DKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs input, filter and an optional bias");
@@ -338,7 +338,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     ConvGemm conv_;
     gemm::Epilogue clamp_;
 };
@@ -348,7 +348,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 
 class Conv3DKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs input, filter and an optional bias");
@@ -401,7 +401,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     ConvGemm conv_;
     gemm::Epilogue clamp_;
 };
@@ -437,7 +437,7 @@ struct DepthwiseParams {
 };
 
 class DepthwiseConv2DKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs input, filter and an optional bias");
@@ -520,7 +520,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     // The filter taps of one axis whose input position lies inside the input: [lo, hi).
     static void validTaps(const Axis& a, int32_t origin, int32_t& lo, int32_t& hi) {
         lo = 0;
@@ -727,7 +727,7 @@ private:
 constexpr int64_t kCol2imFloats = 256 * 1024;
 
 class TransposeConvKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx,
                   (ctx.inputCount() == 3 || ctx.inputCount() == 4) && ctx.hasInput(0) && ctx.hasInput(1) &&
@@ -813,7 +813,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status resize(OpContext& ctx, const RuntimeTensor& shape) {
         const int32_t* s = shape.as<int32_t>();
         LS_ENSURE(ctx, s[0] == batch_ && s[3] == outC_ && s[1] >= 0 && s[2] >= 0,

@@ -13,7 +13,7 @@ namespace litescope::kernels {
 namespace {
 
 class FullyConnectedKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs input, weights and an optional bias");
@@ -71,7 +71,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     int64_t batch_ = 0;
     int32_t units_ = 0, depth_ = 0;
     gemm::Epilogue clamp_;
@@ -79,7 +79,7 @@ private:
 };
 
 class BatchMatMulKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1), "needs two inputs");
         const RuntimeTensor& lhs = ctx.input(0);
@@ -161,7 +161,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     // Output batch `index`: finds its lhs and rhs batches through the broadcast and multiplies them.
     void product(OpContext& ctx, int64_t index, const float* lhs, const float* rhs, float* out,
                  float* scratch, bool parallel) const {

@@ -88,13 +88,13 @@ struct WeightLayout {
 // A kernel's packed weights: packed once at prepare when known then (and kept while the same weights come
 // back), otherwise packed at every eval into scratch requested at prepare.
 class PackedWeights {
-public:
+  public:
     Status prepare(OpContext& ctx, const RuntimeTensor& weights, const WeightLayout& layout, Isa isa);
     // Call at the start of eval; packs now when the weights were not known at prepare.
     void evalPrepare(OpContext& ctx, const RuntimeTensor& weights);
     PackedB group(int64_t g) const { return {data_ + g * groupSize_, layout_.k, layout_.n, isa_}; }
 
-private:
+  private:
     void pack(const float* src, float* dst) const;
 
     WeightLayout layout_, packedLayout_;

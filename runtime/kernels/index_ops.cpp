@@ -129,7 +129,7 @@ bool isNumeric(TensorType type) {
 // ---------------------------------------------------------------------------------------------------------
 
 class GatherKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 1));
         const RuntimeTensor& params = ctx.input(0);
@@ -196,13 +196,13 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     int axis_ = 0;
     int batchDims_ = 0;
 };
 
 class GatherNdKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 1));
         const RuntimeTensor& params = ctx.input(0);
@@ -256,7 +256,7 @@ public:
 };
 
 class EmbeddingLookupKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 1));
         const RuntimeTensor& ids = ctx.input(0);
@@ -300,7 +300,7 @@ public:
 // ---------------------------------------------------------------------------------------------------------
 
 class ScatterNdKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 3, 1));
         const RuntimeTensor& indices = ctx.input(0);
@@ -382,7 +382,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     // Repeated indices add up, as in TFLite (BOOL: any update that is true makes the element true).
     template <typename T>
     static void scatter(const RuntimeTensor& indices, const RuntimeTensor& updates, RuntimeTensor& out,
@@ -446,7 +446,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 
 class WhereKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 1));
         const RuntimeTensor& cond = ctx.input(0);
@@ -480,7 +480,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     template <typename Fn>
     static void forEachTrue(const RuntimeTensor& cond, Fn&& fn) {
         const int64_t n = cond.elementCount();
@@ -514,7 +514,7 @@ private:
 
 template <bool IsMax>
 class ArgMinMaxKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 1));
         const RuntimeTensor& in = ctx.input(0);
@@ -564,7 +564,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         const Shape& in = ctx.input(0).shape;
         LS_RETURN_IF_ERROR(readAxis(ctx, ctx.input(1), in.rank(), axis_));
@@ -585,7 +585,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 
 class TopKKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2));
         const RuntimeTensor& in = ctx.input(0);
@@ -647,7 +647,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     template <typename T>
     void run(OpContext& ctx) {
         const RuntimeTensor& in = ctx.input(0);
@@ -711,7 +711,7 @@ T addWrapping(T a, T b) {
 }
 
 class CumsumKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 1));
         const RuntimeTensor& in = ctx.input(0);
@@ -749,7 +749,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     template <typename T>
     void run(const RuntimeTensor& in, RuntimeTensor& out) const {
         const int64_t outer = in.shape.flatSize(0, axis_);
@@ -782,7 +782,7 @@ private:
 };
 
 class SegmentSumKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 1));
         const RuntimeTensor& data = ctx.input(0);
@@ -827,7 +827,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     template <typename T>
     static void run(const RuntimeTensor& data, const RuntimeTensor& ids, RuntimeTensor& out) {
         const int64_t row = data.shape.flatSize(1, data.shape.rank());

@@ -27,10 +27,14 @@ BroadcastIndex::BroadcastIndex(const Shape& input, const Shape& output) {
 
 ActivationRange activationRange(fb::ActivationFunctionType activation) {
     switch (activation) {
-        case fb::ActivationFunctionType::RELU: return {0.f, std::numeric_limits<float>::max()};
-        case fb::ActivationFunctionType::RELU_N1_TO_1: return {-1.f, 1.f};
-        case fb::ActivationFunctionType::RELU6: return {0.f, 6.f};
-        default: return {};
+        case fb::ActivationFunctionType::RELU:
+            return {0.f, std::numeric_limits<float>::max()};
+        case fb::ActivationFunctionType::RELU_N1_TO_1:
+            return {-1.f, 1.f};
+        case fb::ActivationFunctionType::RELU6:
+            return {0.f, 6.f};
+        default:
+            return {};
     }
 }
 
@@ -54,7 +58,8 @@ bool sameQuantization(const RuntimeTensor& a, const RuntimeTensor& b) {
     if (std::equal(qa.scale.begin(), qa.scale.end(), qb.scale.begin(), qb.scale.end()) &&
         std::equal(qa.zeroPoint.begin(), qa.zeroPoint.end(), qb.zeroPoint.begin(), qb.zeroPoint.end()))
         return true;
-    return !qa.isPerChannel() && !qb.isPerChannel() && a.scale() == b.scale() && a.zeroPoint() == b.zeroPoint();
+    return !qa.isPerChannel() && !qb.isPerChannel() && a.scale() == b.scale() &&
+           a.zeroPoint() == b.zeroPoint();
 }
 
 bool valuesKnown(const OpContext& ctx, const RuntimeTensor& t) {
@@ -67,7 +72,8 @@ Status requireData(const OpContext& ctx, const RuntimeTensor& t, const char* wha
 }
 
 Status readAxis(const OpContext& ctx, const RuntimeTensor& t, int rank, int& axis) {
-    if (t.elementCount() != 1) return ctx.fail("axis must hold one value, has " + std::to_string(t.elementCount()));
+    if (t.elementCount() != 1)
+        return ctx.fail("axis must hold one value, has " + std::to_string(t.elementCount()));
     if (Status s = requireData(ctx, t, "axis"); !s) return s;
     const int64_t a = readIndex(t, 0);
     if (a < -rank || a >= rank)

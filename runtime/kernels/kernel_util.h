@@ -16,13 +16,13 @@ bool broadcastShapes(const Shape& a, const Shape& b, Shape& out);
 // Walks the elements of an output shape while tracking the matching flat index into an input that is
 // broadcast to it (dimensions of size 1, or missing on the left, repeat).
 class BroadcastIndex {
-public:
+  public:
     BroadcastIndex() = default;
     BroadcastIndex(const Shape& input, const Shape& output);
     // Flat index into the input for the output element whose multi-index `counters` holds.
     int64_t strideOf(int dim) const { return strides_[static_cast<size_t>(dim)]; }
 
-private:
+  private:
     std::array<int64_t, Shape::kMaxRank> strides_{};
 };
 
@@ -33,15 +33,18 @@ void forEachBroadcast(const Shape& a, const Shape& b, const Shape& out, Fn&& fn)
     const int64_t n = out.elementCount();
     const int64_t na = a.elementCount(), nb = b.elementCount();
     if (na == n && nb == n) {
-        for (int64_t i = 0; i < n; ++i) fn(i, i, i);
+        for (int64_t i = 0; i < n; ++i)
+            fn(i, i, i);
         return;
     }
     if (na == n && nb == 1) {
-        for (int64_t i = 0; i < n; ++i) fn(i, i, int64_t{0});
+        for (int64_t i = 0; i < n; ++i)
+            fn(i, i, int64_t{0});
         return;
     }
     if (na == 1 && nb == n) {
-        for (int64_t i = 0; i < n; ++i) fn(i, int64_t{0}, i);
+        for (int64_t i = 0; i < n; ++i)
+            fn(i, int64_t{0}, i);
         return;
     }
     const int rank = out.rank();
@@ -76,13 +79,17 @@ inline float applyActivation(float v, fb::ActivationFunctionType activation, con
 }
 
 // Size in bytes of one element, for kernels that move data without looking at it.
-inline size_t elementSize(TensorType type) { return static_cast<size_t>(std::max(tensorTypeBits(type), 8) / 8); }
+inline size_t elementSize(TensorType type) {
+    return static_cast<size_t>(std::max(tensorTypeBits(type), 8) / 8);
+}
 
 // Reads an integer-valued tensor (INT32 or INT64, as shape and index operands are) as int64.
 inline int64_t readIndex(const RuntimeTensor& t, int64_t i) {
     return t.type == TensorType::Int64 ? t.as<int64_t>()[i] : static_cast<int64_t>(t.as<int32_t>()[i]);
 }
-inline bool isIndexType(TensorType type) { return type == TensorType::Int32 || type == TensorType::Int64; }
+inline bool isIndexType(TensorType type) {
+    return type == TensorType::Int32 || type == TensorType::Int64;
+}
 
 // Moving bytes moves elements only when an element is a whole number of bytes (not INT4, not STRING).
 bool isByteSized(TensorType type);

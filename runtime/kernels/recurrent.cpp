@@ -13,25 +13,49 @@ namespace {
 // Input positions of TFLite's LSTM operands.
 enum LstmInput : int {
     kInput = 0,
-    kInputToInput, kInputToForget, kInputToCell, kInputToOutput,
-    kRecurrentToInput, kRecurrentToForget, kRecurrentToCell, kRecurrentToOutput,
-    kCellToInput, kCellToForget, kCellToOutput,
-    kInputGateBias, kForgetGateBias, kCellGateBias, kOutputGateBias,
-    kProjectionWeights, kProjectionBias,
-    kOutputState, kCellState,
-    kInputLayerNorm, kForgetLayerNorm, kCellLayerNorm, kOutputLayerNorm,
+    kInputToInput,
+    kInputToForget,
+    kInputToCell,
+    kInputToOutput,
+    kRecurrentToInput,
+    kRecurrentToForget,
+    kRecurrentToCell,
+    kRecurrentToOutput,
+    kCellToInput,
+    kCellToForget,
+    kCellToOutput,
+    kInputGateBias,
+    kForgetGateBias,
+    kCellGateBias,
+    kOutputGateBias,
+    kProjectionWeights,
+    kProjectionBias,
+    kOutputState,
+    kCellState,
+    kInputLayerNorm,
+    kForgetLayerNorm,
+    kCellLayerNorm,
+    kOutputLayerNorm,
 };
 
-float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
+float sigmoid(float x) {
+    return 1.f / (1.f + std::exp(-x));
+}
 
 float activate(float x, fb::ActivationFunctionType a) {
     switch (a) {
-        case fb::ActivationFunctionType::RELU: return std::max(x, 0.f);
-        case fb::ActivationFunctionType::RELU6: return std::min(std::max(x, 0.f), 6.f);
-        case fb::ActivationFunctionType::RELU_N1_TO_1: return std::min(std::max(x, -1.f), 1.f);
-        case fb::ActivationFunctionType::TANH: return std::tanh(x);
-        case fb::ActivationFunctionType::SIGN_BIT: return std::signbit(x) ? 1.f : 0.f;
-        default: return x;
+        case fb::ActivationFunctionType::RELU:
+            return std::max(x, 0.f);
+        case fb::ActivationFunctionType::RELU6:
+            return std::min(std::max(x, 0.f), 6.f);
+        case fb::ActivationFunctionType::RELU_N1_TO_1:
+            return std::min(std::max(x, -1.f), 1.f);
+        case fb::ActivationFunctionType::TANH:
+            return std::tanh(x);
+        case fb::ActivationFunctionType::SIGN_BIT:
+            return std::signbit(x) ? 1.f : 0.f;
+        default:
+            return x;
     }
 }
 
@@ -43,7 +67,8 @@ void matVecAccumulate(const float* m, int rows, int cols, const float* v, int ba
         for (int r = 0; r < rows; ++r) {
             const float* mr = m + static_cast<int64_t>(r) * cols;
             float dot = 0.f;
-            for (int c = 0; c < cols; ++c) dot += mr[c] * vb[c];
+            for (int c = 0; c < cols; ++c)
+                dot += mr[c] * vb[c];
             ob[r] += dot;
         }
     }
@@ -53,17 +78,20 @@ void meanStddevNormalize(float* v, int size, int batch) {
     for (int b = 0; b < batch; ++b) {
         float* x = v + static_cast<int64_t>(b) * size;
         float sum = 0.f;
-        for (int i = 0; i < size; ++i) sum += x[i];
+        for (int i = 0; i < size; ++i)
+            sum += x[i];
         const float mean = sum / static_cast<float>(size);
         float sq = 0.f;
-        for (int i = 0; i < size; ++i) sq += (x[i] - mean) * (x[i] - mean);
+        for (int i = 0; i < size; ++i)
+            sq += (x[i] - mean) * (x[i] - mean);
         const float inv = 1.f / std::sqrt(sq / static_cast<float>(size) + 1e-8f);
-        for (int i = 0; i < size; ++i) x[i] = (x[i] - mean) * inv;
+        for (int i = 0; i < size; ++i)
+            x[i] = (x[i] - mean) * inv;
     }
 }
 
 class LstmKernel : public OpKernel {
-public:
+  public:
     explicit LstmKernel(bool sequence) : sequence_(sequence) {}
 
     Status prepare(OpContext& ctx) override {
@@ -74,8 +102,8 @@ public:
         for (int i = kInputToInput; i < ctx.inputCount(); ++i) {
             if (!ctx.hasInput(i)) continue;
             if (ctx.input(i).type != TensorType::Float32)
-                return ctx.unsupportedType(("input " + std::to_string(i) + " (hybrid or integer LSTM)").c_str(),
-                                           ctx.input(i).type);
+                return ctx.unsupportedType(
+                    ("input " + std::to_string(i) + " (hybrid or integer LSTM)").c_str(), ctx.input(i).type);
         }
         if (sequence_) {
             const auto* o = ctx.options<fb::UnidirectionalSequenceLSTMOptions>();
@@ -83,7 +111,8 @@ public:
             cellClip_ = o ? o->cell_clip() : 0.f;
             projClip_ = o ? o->proj_clip() : 0.f;
             timeMajor_ = o ? o->time_major() : false;
-            LS_ENSURE(ctx, !(o && o->diagonal_recurrent_tensors()), "diagonal recurrent weights are not supported");
+            LS_ENSURE(ctx, !(o && o->diagonal_recurrent_tensors()),
+                      "diagonal recurrent weights are not supported");
             LS_ENSURE(ctx, input.shape.rank() == 3, "input must be rank 3, is " + input.shape.toString());
             maxTime_ = timeMajor_ ? input.shape[0] : input.shape[1];
             batch_ = timeMajor_ ? input.shape[1] : input.shape[0];
@@ -92,7 +121,8 @@ public:
             activation_ = o ? o->fused_activation_function() : fb::ActivationFunctionType::TANH;
             cellClip_ = o ? o->cell_clip() : 0.f;
             projClip_ = o ? o->proj_clip() : 0.f;
-            LS_ENSURE(ctx, !o || o->kernel_type() == fb::LSTMKernelType::FULL, "the BASIC LSTM kernel is not supported");
+            LS_ENSURE(ctx, !o || o->kernel_type() == fb::LSTMKernelType::FULL,
+                      "the BASIC LSTM kernel is not supported");
             LS_ENSURE(ctx, input.shape.rank() == 2, "input must be rank 2, is " + input.shape.toString());
             maxTime_ = 1;
             batch_ = input.shape[0];
@@ -101,7 +131,8 @@ public:
         LS_ENSURE(ctx, ctx.hasInput(kInputToForget) && ctx.input(kInputToForget).shape.rank() == 2,
                   "input_to_forget_weights must be a matrix");
         cells_ = ctx.input(kInputToForget).shape[0];
-        LS_ENSURE(ctx, ctx.input(kInputToForget).shape[1] == inputSize_, "input_to_forget_weights do not match the input size");
+        LS_ENSURE(ctx, ctx.input(kInputToForget).shape[1] == inputSize_,
+                  "input_to_forget_weights do not match the input size");
         LS_ENSURE(ctx, ctx.hasInput(kRecurrentToForget) && ctx.input(kRecurrentToForget).shape.rank() == 2,
                   "recurrent_to_forget_weights must be a matrix");
         outputs_ = ctx.input(kRecurrentToForget).shape[1];
@@ -114,41 +145,50 @@ public:
         auto expectShape = [&](int i, std::initializer_list<int32_t> dims, const char* name) -> Status {
             if (!ctx.hasInput(i)) return Status::ok();
             if (ctx.input(i).shape != Shape(dims))
-                return ctx.fail(std::string(name) + " has shape " + ctx.input(i).shape.toString() + ", expected " +
-                                Shape(dims).toString());
+                return ctx.fail(std::string(name) + " has shape " + ctx.input(i).shape.toString() +
+                                ", expected " + Shape(dims).toString());
             return Status::ok();
         };
         const int32_t recurrentIn = outputs_;
         LS_RETURN_IF_ERROR(expectShape(kInputToInput, {cells_, inputSize_}, "input_to_input_weights"));
         LS_RETURN_IF_ERROR(expectShape(kInputToCell, {cells_, inputSize_}, "input_to_cell_weights"));
         LS_RETURN_IF_ERROR(expectShape(kInputToOutput, {cells_, inputSize_}, "input_to_output_weights"));
-        LS_RETURN_IF_ERROR(expectShape(kRecurrentToInput, {cells_, recurrentIn}, "recurrent_to_input_weights"));
-        LS_RETURN_IF_ERROR(expectShape(kRecurrentToForget, {cells_, recurrentIn}, "recurrent_to_forget_weights"));
+        LS_RETURN_IF_ERROR(
+            expectShape(kRecurrentToInput, {cells_, recurrentIn}, "recurrent_to_input_weights"));
+        LS_RETURN_IF_ERROR(
+            expectShape(kRecurrentToForget, {cells_, recurrentIn}, "recurrent_to_forget_weights"));
         LS_RETURN_IF_ERROR(expectShape(kRecurrentToCell, {cells_, recurrentIn}, "recurrent_to_cell_weights"));
-        LS_RETURN_IF_ERROR(expectShape(kRecurrentToOutput, {cells_, recurrentIn}, "recurrent_to_output_weights"));
-        for (int i : {kCellToInput, kCellToForget, kCellToOutput}) LS_RETURN_IF_ERROR(expectShape(i, {cells_}, "peephole weights"));
+        LS_RETURN_IF_ERROR(
+            expectShape(kRecurrentToOutput, {cells_, recurrentIn}, "recurrent_to_output_weights"));
+        for (int i : {kCellToInput, kCellToForget, kCellToOutput})
+            LS_RETURN_IF_ERROR(expectShape(i, {cells_}, "peephole weights"));
         for (int i : {kInputGateBias, kForgetGateBias, kCellGateBias, kOutputGateBias})
             LS_RETURN_IF_ERROR(expectShape(i, {cells_}, "gate bias"));
         if (projection_) {
             LS_RETURN_IF_ERROR(expectShape(kProjectionWeights, {outputs_, cells_}, "projection_weights"));
             LS_RETURN_IF_ERROR(expectShape(kProjectionBias, {outputs_}, "projection_bias"));
         } else {
-            LS_ENSURE(ctx, outputs_ == cells_, "without projection the output size must equal the cell count");
+            LS_ENSURE(ctx, outputs_ == cells_,
+                      "without projection the output size must equal the cell count");
         }
         if (layerNorm_)
             for (int i : {kInputLayerNorm, kForgetLayerNorm, kCellLayerNorm, kOutputLayerNorm})
                 LS_RETURN_IF_ERROR(expectShape(i, {cells_}, "layer norm coefficients"));
-        for (int i : {kInputToCell, kInputToOutput, kRecurrentToCell, kRecurrentToOutput, kForgetGateBias, kCellGateBias,
-                      kOutputGateBias})
+        for (int i : {kInputToCell, kInputToOutput, kRecurrentToCell, kRecurrentToOutput, kForgetGateBias,
+                      kCellGateBias, kOutputGateBias})
             LS_ENSURE(ctx, ctx.hasInput(i), "input " + std::to_string(i) + " is required");
         if (!cifg_)
-            LS_ENSURE(ctx, ctx.hasInput(kRecurrentToInput) && ctx.hasInput(kInputGateBias), "the input gate is incomplete");
-        LS_ENSURE(ctx, ctx.hasInput(kOutputState) && ctx.hasInput(kCellState), "the state tensors are required");
-        LS_ENSURE(ctx, ctx.input(kOutputState).elementCount() == int64_t{batch_} * outputs_ &&
-                           ctx.input(kCellState).elementCount() == int64_t{batch_} * cells_,
+            LS_ENSURE(ctx, ctx.hasInput(kRecurrentToInput) && ctx.hasInput(kInputGateBias),
+                      "the input gate is incomplete");
+        LS_ENSURE(ctx, ctx.hasInput(kOutputState) && ctx.hasInput(kCellState),
+                  "the state tensors are required");
+        LS_ENSURE(ctx,
+                  ctx.input(kOutputState).elementCount() == int64_t{batch_} * outputs_ &&
+                      ctx.input(kCellState).elementCount() == int64_t{batch_} * cells_,
                   "the state tensors do not match batch x outputs and batch x cells");
 
-        scratch_ = ctx.requestScratch(sizeof(float) * static_cast<size_t>(batch_) * (5 * static_cast<size_t>(cells_)));
+        scratch_ = ctx.requestScratch(sizeof(float) * static_cast<size_t>(batch_) *
+                                      (5 * static_cast<size_t>(cells_)));
         Shape out;
         if (sequence_)
             out = timeMajor_ ? Shape{maxTime_, batch_, outputs_} : Shape{batch_, maxTime_, outputs_};
@@ -176,13 +216,14 @@ public:
         for (int t = 0; t < maxTime_; ++t) {
             step(ctx, in, t, inputGate, forgetGate, cellGate, outputGate, hidden, outputState, cellState, w);
             for (int b = 0; b < batch_; ++b)
-                std::memcpy(out + rowOffset(t, b) * outputs_, outputState + static_cast<int64_t>(b) * outputs_,
+                std::memcpy(out + rowOffset(t, b) * outputs_,
+                            outputState + static_cast<int64_t>(b) * outputs_,
                             sizeof(float) * static_cast<size_t>(outputs_));
         }
         return Status::ok();
     }
 
-private:
+  private:
     // Flat row of (time t, batch b) in the input/output layout.
     int64_t rowOffset(int t, int b) const {
         if (!sequence_) return b;
@@ -190,8 +231,8 @@ private:
     }
 
     template <typename W>
-    void step(OpContext& ctx, const float* in, int t, float* ig, float* fg, float* cg, float* og, float* hidden,
-              float* outputState, float* cellState, W&& w) {
+    void step(OpContext& ctx, const float* in, int t, float* ig, float* fg, float* cg, float* og,
+              float* hidden, float* outputState, float* cellState, W&& w) {
         const int n = cells_;
         const size_t gateSize = static_cast<size_t>(batch_) * static_cast<size_t>(n);
         // Start from the bias, or from zero when layer norm applies the bias after normalising.
@@ -221,13 +262,16 @@ private:
 
         auto finishGate = [&](float* gate, int peepholeWeights, int normCoefficients, int bias, bool isCell) {
             if (peephole_ && peepholeWeights >= 0 && ctx.hasInput(peepholeWeights))
-                for (size_t i = 0; i < gateSize; ++i) gate[i] += w(peepholeWeights)[i % static_cast<size_t>(n)] * cellState[i];
+                for (size_t i = 0; i < gateSize; ++i)
+                    gate[i] += w(peepholeWeights)[i % static_cast<size_t>(n)] * cellState[i];
             if (layerNorm_) {
                 meanStddevNormalize(gate, n, batch_);
                 for (size_t i = 0; i < gateSize; ++i)
-                    gate[i] = gate[i] * w(normCoefficients)[i % static_cast<size_t>(n)] + w(bias)[i % static_cast<size_t>(n)];
+                    gate[i] = gate[i] * w(normCoefficients)[i % static_cast<size_t>(n)] +
+                              w(bias)[i % static_cast<size_t>(n)];
             }
-            for (size_t i = 0; i < gateSize; ++i) gate[i] = isCell ? activate(gate[i], activation_) : sigmoid(gate[i]);
+            for (size_t i = 0; i < gateSize; ++i)
+                gate[i] = isCell ? activate(gate[i], activation_) : sigmoid(gate[i]);
         };
         if (!cifg_) finishGate(ig, kCellToInput, kInputLayerNorm, kInputGateBias, false);
         finishGate(fg, kCellToForget, kForgetLayerNorm, kForgetGateBias, false);
@@ -239,12 +283,14 @@ private:
             cellState[i] = c;
         }
         finishGate(og, kCellToOutput, kOutputLayerNorm, kOutputGateBias, false);
-        for (size_t i = 0; i < gateSize; ++i) hidden[i] = og[i] * activate(cellState[i], activation_);
+        for (size_t i = 0; i < gateSize; ++i)
+            hidden[i] = og[i] * activate(cellState[i], activation_);
 
         if (projection_) {
             for (int b = 0; b < batch_; ++b)
                 for (int o = 0; o < outputs_; ++o)
-                    outputState[int64_t{b} * outputs_ + o] = ctx.hasInput(kProjectionBias) ? w(kProjectionBias)[o] : 0.f;
+                    outputState[int64_t{b} * outputs_ + o] =
+                        ctx.hasInput(kProjectionBias) ? w(kProjectionBias)[o] : 0.f;
             matVecAccumulate(w(kProjectionWeights), outputs_, n, hidden, batch_, outputState);
             if (projClip_ > 0)
                 for (int64_t i = 0; i < int64_t{batch_} * outputs_; ++i)
@@ -264,14 +310,15 @@ private:
 };
 
 class SvdfKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.inputCount() == 5, "expects 5 inputs");
         const RuntimeTensor& input = ctx.input(0);
         const RuntimeTensor& feature = ctx.input(1);
         const RuntimeTensor& time = ctx.input(2);
         if (input.type != TensorType::Float32) return ctx.unsupportedType("input", input.type);
-        if (feature.type != TensorType::Float32) return ctx.unsupportedType("weights (hybrid SVDF)", feature.type);
+        if (feature.type != TensorType::Float32)
+            return ctx.unsupportedType("weights (hybrid SVDF)", feature.type);
         const auto* o = ctx.options<fb::SVDFOptions>();
         rank_ = o ? o->rank() : 1;
         activation_ = o ? o->fused_activation_function() : fb::ActivationFunctionType::NONE;
@@ -281,15 +328,19 @@ public:
         inputSize_ = input.shape[1];
         filters_ = feature.shape[0];
         memory_ = time.shape[1];
-        LS_ENSURE(ctx, rank_ > 0 && filters_ % rank_ == 0, "filter count " + std::to_string(filters_) +
-                                                               " is not a multiple of rank " + std::to_string(rank_));
+        LS_ENSURE(ctx, rank_ > 0 && filters_ % rank_ == 0,
+                  "filter count " + std::to_string(filters_) + " is not a multiple of rank " +
+                      std::to_string(rank_));
         units_ = filters_ / rank_;
         LS_ENSURE(ctx, feature.shape[1] == inputSize_, "feature weights do not match the input size");
-        LS_ENSURE(ctx, time.shape[0] == filters_ && time.type == TensorType::Float32, "time weights must be [filters, memory]");
-        if (ctx.hasInput(3)) LS_ENSURE(ctx, ctx.input(3).elementCount() == units_, "bias must have one value per unit");
+        LS_ENSURE(ctx, time.shape[0] == filters_ && time.type == TensorType::Float32,
+                  "time weights must be [filters, memory]");
+        if (ctx.hasInput(3))
+            LS_ENSURE(ctx, ctx.input(3).elementCount() == units_, "bias must have one value per unit");
         LS_ENSURE(ctx, ctx.hasInput(4) && ctx.input(4).elementCount() == int64_t{batch_} * filters_ * memory_,
                   "the state must hold batch x filters x memory values");
-        scratch_ = ctx.requestScratch(sizeof(float) * static_cast<size_t>(batch_) * static_cast<size_t>(filters_));
+        scratch_ =
+            ctx.requestScratch(sizeof(float) * static_cast<size_t>(batch_) * static_cast<size_t>(filters_));
         return ctx.resizeOutput(0, Shape{batch_, units_});
     }
 
@@ -307,29 +358,36 @@ public:
                 // Shift the memory left and put this step's feature activation last.
                 std::memmove(s, s + 1, sizeof(float) * static_cast<size_t>(memory_ - 1));
                 float dot = 0.f;
-                for (int i = 0; i < inputSize_; ++i) dot += feature[int64_t{f} * inputSize_ + i] * x[int64_t{b} * inputSize_ + i];
+                for (int i = 0; i < inputSize_; ++i)
+                    dot += feature[int64_t{f} * inputSize_ + i] * x[int64_t{b} * inputSize_ + i];
                 s[memory_ - 1] = dot;
                 float acc = 0.f;
-                for (int m = 0; m < memory_; ++m) acc += s[m] * time[int64_t{f} * memory_ + m];
+                for (int m = 0; m < memory_; ++m)
+                    acc += s[m] * time[int64_t{f} * memory_ + m];
                 scratch[int64_t{b} * filters_ + f] = acc;
             }
             for (int u = 0; u < units_; ++u) {
                 float v = bias ? bias[u] : 0.f;
-                for (int r = 0; r < rank_; ++r) v += scratch[int64_t{b} * filters_ + int64_t{u} * rank_ + r];
+                for (int r = 0; r < rank_; ++r)
+                    v += scratch[int64_t{b} * filters_ + int64_t{u} * rank_ + r];
                 out[int64_t{b} * units_ + u] = activate(v, activation_);
             }
         }
         return Status::ok();
     }
 
-private:
+  private:
     int32_t rank_ = 1, batch_ = 0, inputSize_ = 0, filters_ = 0, memory_ = 0, units_ = 0;
     fb::ActivationFunctionType activation_ = fb::ActivationFunctionType::NONE;
     int scratch_ = 0;
 };
 
-std::unique_ptr<OpKernel> makeLstm() { return std::make_unique<LstmKernel>(false); }
-std::unique_ptr<OpKernel> makeSequenceLstm() { return std::make_unique<LstmKernel>(true); }
+std::unique_ptr<OpKernel> makeLstm() {
+    return std::make_unique<LstmKernel>(false);
+}
+std::unique_ptr<OpKernel> makeSequenceLstm() {
+    return std::make_unique<LstmKernel>(true);
+}
 
 }  // namespace
 

@@ -259,7 +259,7 @@ Status checkView(OpContext& ctx) {
 }
 
 class ReshapeKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 2, 1));
         LS_RETURN_IF_ERROR(checkView(ctx));
@@ -282,7 +282,7 @@ public:
         return copyAllBytes(ctx);
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         Dims dims{};
         int rank = 0;
@@ -325,7 +325,7 @@ private:
 };
 
 class SqueezeKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 1, 1));
         LS_RETURN_IF_ERROR(checkView(ctx));
@@ -354,7 +354,7 @@ public:
 };
 
 class ExpandDimsKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2, 1));
         LS_RETURN_IF_ERROR(checkView(ctx));
@@ -372,7 +372,7 @@ public:
         return copyAllBytes(ctx);
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         const Shape& in = ctx.input(0).shape;
         int axis = 0;
@@ -393,7 +393,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 
 class ShapeKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 1, 1));
         const TensorType type = ctx.output(0).type;
@@ -419,7 +419,7 @@ public:
 };
 
 class RankKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 1, 1));
         const TensorType type = ctx.output(0).type;
@@ -438,7 +438,7 @@ public:
 };
 
 class BroadcastArgsKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2, 1));
         const RuntimeTensor& a = ctx.input(0);
@@ -472,7 +472,7 @@ public:
 };
 
 class FillKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2, 1));
         const RuntimeTensor& dims = ctx.input(0);
@@ -498,7 +498,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         Dims dims{};
         int rank = 0;
@@ -511,7 +511,7 @@ private:
 };
 
 class BroadcastToKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2, 1));
         LS_RETURN_IF_ERROR(checkPassThrough(ctx, ctx.input(0), ctx.output(0), "input"));
@@ -544,7 +544,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         const Shape& in = ctx.input(0).shape;
         Dims dims{};
@@ -569,7 +569,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 
 class TransposeKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2, 1));
         LS_RETURN_IF_ERROR(checkPassThrough(ctx, ctx.input(0), ctx.output(0), "input"));
@@ -599,7 +599,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         const Shape& in = ctx.input(0).shape;
         int rank = 0;
@@ -625,7 +625,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 
 class ConcatenationKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 1 << 20, 1));
         const auto* o = ctx.options<fb::ConcatenationOptions>();
@@ -697,7 +697,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     // UINT8 inputs quantized differently from the output are requantized, as TFLite does (INT8 and INT16
     // must match, as TFLite requires).
     Status checkInput(OpContext& ctx, int i, const RuntimeTensor& t, const RuntimeTensor& out) {
@@ -728,7 +728,7 @@ private:
 };
 
 class PackKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 1 << 20, 1));
         const auto* o = ctx.options<fb::PackOptions>();
@@ -778,7 +778,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     int axis_ = 0;
 };
 
@@ -788,7 +788,7 @@ private:
 
 template <bool IsV>
 class SplitKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, IsV ? 3 : 2, IsV ? 3 : 2, -1));
         const RuntimeTensor& in = input(ctx);
@@ -840,7 +840,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     static const RuntimeTensor& input(OpContext& ctx) { return ctx.input(IsV ? 0 : 1); }
     static const RuntimeTensor& axisTensor(OpContext& ctx) { return ctx.input(IsV ? 2 : 0); }
 
@@ -895,7 +895,7 @@ private:
 };
 
 class UnpackKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 1, -1));
         const RuntimeTensor& in = ctx.input(0);
@@ -939,7 +939,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     int axis_ = 0;
 };
 
@@ -974,7 +974,7 @@ struct Window {
 };
 
 class SliceKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 3, 3, 1));
         LS_RETURN_IF_ERROR(checkPassThrough(ctx, ctx.input(0), ctx.output(0), "input"));
@@ -1002,7 +1002,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         const Shape& in = ctx.input(0).shape;
         Dims begin{}, size{};
@@ -1037,7 +1037,7 @@ int64_t ceilDiv(int64_t a, int64_t b) {
 }
 
 class StridedSliceKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 4, 4, 1));
         LS_RETURN_IF_ERROR(checkPassThrough(ctx, ctx.input(0), ctx.output(0), "input"));
@@ -1074,7 +1074,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     bool bit(uint32_t mask, int i) const { return i >= 0 && i < 32 && ((mask >> i) & 1u); }
 
     // TFLite's rules: the ellipsis expands to the dimensions the spec leaves out, new axes are inserted as
@@ -1171,7 +1171,7 @@ private:
 };
 
 class ReverseKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2, 1));
         LS_RETURN_IF_ERROR(checkPassThrough(ctx, ctx.input(0), ctx.output(0), "input"));
@@ -1200,7 +1200,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status readAxes(OpContext& ctx) {
         const RuntimeTensor& axes = ctx.input(1);
         const int rank = ctx.input(0).shape.rank();
@@ -1226,7 +1226,7 @@ private:
 // ---------------------------------------------------------------------------------------------------------
 
 class TileKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2, 1));
         LS_RETURN_IF_ERROR(checkPassThrough(ctx, ctx.input(0), ctx.output(0), "input"));
@@ -1258,7 +1258,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     // Tiles the block of dimensions d.. into dst and returns how many elements it wrote: the inner
     // dimensions first, then whole copies of the result.
     int64_t tile(const uint8_t* src, uint8_t* dst, int d) {
@@ -1324,7 +1324,7 @@ Status checkPaddingsOperand(OpContext& ctx, const RuntimeTensor& p, int rank) {
 }
 
 class PadKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 3, 1));
         const RuntimeTensor& in = ctx.input(0);
@@ -1388,7 +1388,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         const Shape& in = ctx.input(0).shape;
         LS_RETURN_IF_ERROR(readPaddings(ctx, ctx.input(1), in.rank(), before_, after_));
@@ -1409,7 +1409,7 @@ private:
 };
 
 class MirrorPadKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 2, 2, 1));
         const RuntimeTensor& in = ctx.input(0);
@@ -1467,7 +1467,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     // The input index that output index o (in a dimension of size n padded by `lo` before) mirrors.
     int64_t mirror(int64_t o, int64_t lo, int64_t n) const {
         const int64_t i = o - lo;
@@ -1507,7 +1507,7 @@ private:
 // (SPACE_TO_DEPTH), and DEPTH_TO_SPACE's inverse with TFLite's DCR channel order.
 template <bool ToDepth>
 class SpaceDepthKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 1, 1, 1));
         const RuntimeTensor& in = ctx.input(0);
@@ -1576,7 +1576,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     int block_ = 1;
 };
 
@@ -1585,7 +1585,7 @@ private:
 // block dimensions.
 template <bool ToBatch>
 class SpaceBatchKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(checkArity(ctx, 3, 3, 1));
         const RuntimeTensor& in = ctx.input(0);
@@ -1676,7 +1676,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     Status resize(OpContext& ctx) {
         const Shape& in = ctx.input(0).shape;
         int n = 0;

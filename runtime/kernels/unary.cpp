@@ -118,7 +118,7 @@ inline T mathInt(T x) {
 
 template <Math Op>
 class ElementwiseKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
@@ -151,7 +151,7 @@ public:
         }
     }
 
-private:
+  private:
     template <typename T>
     static Status evalInt(const RuntimeTensor& in, RuntimeTensor& out, int64_t n) {
         const T* src = in.as<T>();
@@ -163,7 +163,7 @@ private:
 };
 
 class GeluKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
@@ -192,12 +192,12 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     bool approximate_ = false;
 };
 
 class LeakyReluKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
@@ -218,12 +218,12 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     float alpha_ = 0.f;
 };
 
 class PreluKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs an input and an alpha");
@@ -254,7 +254,7 @@ public:
 };
 
 class LogicalNotKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
@@ -275,7 +275,7 @@ public:
 };
 
 class ZerosLikeKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
@@ -393,7 +393,7 @@ CastFn castFunction(TensorType from, TensorType to) {
 }
 
 class CastKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
@@ -413,7 +413,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     CastFn cast_ = nullptr;
 };
 
@@ -488,7 +488,7 @@ struct AffineBlocks {
 };
 
 class DequantizeKernel : public OpKernel {
-public:
+  public:
     bool foldsConstantInputs() const override { return true; }
 
     Status prepare(OpContext& ctx) override {
@@ -535,7 +535,7 @@ public:
         }
     }
 
-private:
+  private:
     template <typename T>
     void run(const T* src, float* dst) const {
         blocks_.forEach([&](int64_t i, float s, int32_t z) {
@@ -560,7 +560,7 @@ inline T quantizeValue(float x, double scale, int32_t zeroPoint) {
 }
 
 class QuantizeKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
@@ -591,7 +591,7 @@ public:
         }
     }
 
-private:
+  private:
     template <typename T>
     void run(const float* src, T* dst) const {
         blocks_.forEach([&](int64_t i, float s, int32_t z) { dst[i] = quantizeValue<T>(src[i], s, z); });
@@ -629,7 +629,7 @@ void forEachBroadcast3(const Shape& a, const Shape& b, const Shape& c, const Sha
 
 template <bool V2>
 class SelectKernel : public OpKernel {
-public:
+  public:
     Status prepare(OpContext& ctx) override {
         LS_ENSURE(ctx, ctx.inputCount() == 3 && ctx.hasInput(0) && ctx.hasInput(1) && ctx.hasInput(2),
                   "needs a condition and two value inputs");
@@ -689,7 +689,7 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     enum class Mode { Same, RankOne, Broadcast };
 
     template <typename T>

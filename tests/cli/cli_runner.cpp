@@ -36,7 +36,8 @@ CliResult runLitescope(const std::vector<std::string>& args) {
     std::vector<std::string> argv0 = {LITESCOPE_EXE};
     argv0.insert(argv0.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    for (auto& a : argv0) argv.push_back(a.data());
+    for (auto& a : argv0)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
 
     posix_spawn_file_actions_t actions;

@@ -14,8 +14,10 @@ namespace {
 
 using nlohmann::json;
 
-const char* kQuantModel = "tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/mobilenet_v1_0.25_224_quant.tflite";
-const char* kPerChannelModel = "mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite";
+const char* kQuantModel =
+    "tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/mobilenet_v1_0.25_224_quant.tflite";
+const char* kPerChannelModel =
+    "mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite";
 const char* kMetadataModel =
     "tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/mobilenet_v1_0.25_224_quant.tflite";
 const char* kFloatModel = "mediapipe/mediapipe/modules/face_detection/face_detection_short_range.tflite";
@@ -50,14 +52,16 @@ TEST(InspectCli, EmptyFileIsNotAModel) {
 
 TEST(InspectCli, TextFileIsNotAModel) {
     std::string text = "This is a README, not a model.\nSecond line.\n";
-    CliResult r = runLitescope({"inspect", writeTempFile(std::vector<uint8_t>(text.begin(), text.end()), "readme.tflite")});
+    CliResult r = runLitescope(
+        {"inspect", writeTempFile(std::vector<uint8_t>(text.begin(), text.end()), "readme.tflite")});
     expectOneLineError(r, 2, "text file");
 }
 
 TEST(InspectCli, RandomBytesAreNotAModel) {
     std::mt19937 rng(7);
     std::vector<uint8_t> bytes(4096);
-    for (auto& b : bytes) b = static_cast<uint8_t>(rng());
+    for (auto& b : bytes)
+        b = static_cast<uint8_t>(rng());
     bytes[4] = 0x01;  // no printable identifier
     CliResult r = runLitescope({"inspect", writeTempFile(bytes, "random.tflite")});
     expectOneLineError(r, 2, "not a TFLite model");
@@ -84,8 +88,8 @@ TEST(InspectCli, TruncatedModelSaysSo) {
 TEST(InspectCli, TextReportHasTheSections) {
     CliResult r = runLitescope({"inspect", modelPath(kQuantModel)});
     ASSERT_EQ(r.exitCode, 0) << r.err;
-    for (const char* section : {"Model", "Inputs", "Outputs", "Operators by type", "Weights", "Constant tensors",
-                                "DEPTHWISE_CONV_2D", "UINT8", "scale", "zero_point"})
+    for (const char* section : {"Model", "Inputs", "Outputs", "Operators by type", "Weights",
+                                "Constant tensors", "DEPTHWISE_CONV_2D", "UINT8", "scale", "zero_point"})
         EXPECT_NE(r.out.find(section), std::string::npos) << section;
 }
 
@@ -95,10 +99,12 @@ TEST(InspectCli, JsonHasTheDocumentedFields) {
     json j = json::parse(r.out);
     ASSERT_EQ(j["subgraphs"].size(), 1u);
     const json& sg = j["subgraphs"][0];
-    for (const char* key : {"name", "inputs", "outputs", "tensors", "operators"}) EXPECT_TRUE(sg.contains(key)) << key;
+    for (const char* key : {"name", "inputs", "outputs", "tensors", "operators"})
+        EXPECT_TRUE(sg.contains(key)) << key;
     bool sawPerChannel = false;
     for (const json& t : sg["tensors"]) {
-        for (const char* key : {"index", "name", "type", "shape", "shape_signature", "buffer_bytes", "quantization"})
+        for (const char* key :
+             {"index", "name", "type", "shape", "shape_signature", "buffer_bytes", "quantization"})
             ASSERT_TRUE(t.contains(key)) << key;
         const json& q = t["quantization"];
         ASSERT_TRUE(q.contains("scale") && q.contains("zero_point") && q.contains("quantized_dimension"));
@@ -111,7 +117,8 @@ TEST(InspectCli, JsonHasTheDocumentedFields) {
     }
     EXPECT_TRUE(sawPerChannel);
     for (const json& op : sg["operators"])
-        for (const char* key : {"index", "op", "version", "inputs", "outputs"}) ASSERT_TRUE(op.contains(key)) << key;
+        for (const char* key : {"index", "op", "version", "inputs", "outputs"})
+            ASSERT_TRUE(op.contains(key)) << key;
     EXPECT_EQ(sg["operators"][0]["op"], "CONV_2D");
     EXPECT_EQ(j["inputs"][0]["type"], "INT8");
 }
@@ -126,7 +133,8 @@ TEST(InspectCli, MetadataShowsNormalizationAndLabels) {
     EXPECT_FALSE(in["normalization"]["mean"].empty());
     bool labels = false;
     for (const json& out : j["metadata"]["subgraphs"][0]["outputs"])
-        for (const json& f : out["associated_files"]) labels |= f["type"] == "TENSOR_AXIS_LABELS";
+        for (const json& f : out["associated_files"])
+            labels |= f["type"] == "TENSOR_AXIS_LABELS";
     EXPECT_TRUE(labels);
     EXPECT_FALSE(j["packed_files"].empty());
 }
@@ -153,7 +161,8 @@ TEST(InspectCli, FlexAndCustomOpsAreFlagged) {
 }
 
 TEST(InspectCli, WeightStatisticsAreComputed) {
-    CliResult r = runLitescope({"inspect", "--json", writeTempFile(ModelBuilder::smallFloatModel().build(), "small.tflite")});
+    CliResult r = runLitescope(
+        {"inspect", "--json", writeTempFile(ModelBuilder::smallFloatModel().build(), "small.tflite")});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     json j = json::parse(r.out);
     const json& weights = j["subgraphs"][0]["tensors"][1];

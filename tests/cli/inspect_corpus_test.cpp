@@ -34,7 +34,8 @@ const std::map<std::string, std::string>& expectedWarnings() {
         {"litert/tflite/testdata/empty_model.bin", "no operators"},
         {"litert/tflite/testdata/segment_sum_invalid_buffer.bin", "(pyx/y), which is not an input"},
         {"litert/tflite/testdata/add_shared_tensors.bin", "reads tensor 0 (add)"},
-        {"tflite-micro/tensorflow/lite/micro/models/person_detect.tflite", "quantized_dimension 3 is out of range"},
+        {"tflite-micro/tensorflow/lite/micro/models/person_detect.tflite",
+         "quantized_dimension 3 is out of range"},
         {"litert/tflite/converter/quantization/lite/testdata/transpose.bin", "schema version is 2"},
     };
     return m;
@@ -66,8 +67,10 @@ TEST_P(InspectCorpus, LoadsOrIsRejectedClearlyAndAgreesWithTFLite) {
     ASSERT_TRUE(j.contains("subgraphs") && !j["subgraphs"].empty());
     if (auto w = expectedWarnings().find(rel); w != expectedWarnings().end()) {
         bool found = false;
-        for (const auto& text : j["warnings"]) found |= text.get<std::string>().find(w->second) != std::string::npos;
-        EXPECT_TRUE(found) << "expected a warning containing '" << w->second << "' in " << j["warnings"].dump();
+        for (const auto& text : j["warnings"])
+            found |= text.get<std::string>().find(w->second) != std::string::npos;
+        EXPECT_TRUE(found) << "expected a warning containing '" << w->second << "' in "
+                           << j["warnings"].dump();
     }
 
     const std::string manifestPath = goldenManifest(rel);
@@ -104,7 +107,9 @@ std::string testName(const ::testing::TestParamInfo<std::string>& info) {
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, InspectCorpus, ::testing::ValuesIn(allModels()), testName);
 
-TEST(InspectCorpusCoverage, FindsTheSharedModels) { EXPECT_GT(allModels().size(), 350u); }
+TEST(InspectCorpusCoverage, FindsTheSharedModels) {
+    EXPECT_GT(allModels().size(), 350u);
+}
 
 }  // namespace
 }  // namespace litescope::test

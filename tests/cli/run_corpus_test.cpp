@@ -25,8 +25,8 @@ std::vector<GoldenCase> goldenCases() {
     std::vector<GoldenCase> out;
     const fs::path golden = fs::path(sharedDir()) / "golden";
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(golden, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(golden, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (it->path().filename() != "manifest.json") continue;
         const std::string rel = fs::relative(it->path().parent_path(), golden).string();
         for (const char* ext : {".tflite", ".bin", ".tfl"}) {
@@ -54,8 +54,10 @@ bool isFloatModel(const std::string& path) {
                 if (i >= 0) usedOutsideDequantize[static_cast<size_t>(i)] = true;
         }
         for (const Tensor& t : sg.tensors) {
-            const bool narrowInt = t.type == TensorType::Int8 || t.type == TensorType::UInt8 || t.type == TensorType::Int16;
-            if (narrowInt && (!t.isConstant() || usedOutsideDequantize[static_cast<size_t>(t.index)])) return false;
+            const bool narrowInt =
+                t.type == TensorType::Int8 || t.type == TensorType::UInt8 || t.type == TensorType::Int16;
+            if (narrowInt && (!t.isConstant() || usedOutsideDequantize[static_cast<size_t>(t.index)]))
+                return false;
         }
     }
     return true;
@@ -65,7 +67,8 @@ bool isFloatModel(const std::string& path) {
 const std::map<std::string, std::string>& knownFloatFailures() {
     static const std::map<std::string, std::string> m = {
         {"ai-edge-quantizer/ai_edge_quantizer/tests/models/single_gather_nd_with_const_params",
-         "the generated indices are out of range (4 into a dimension of 2): TFLite 2.8 read outside the tensor, "
+         "the generated indices are out of range (4 into a dimension of 2): TFLite 2.8 read outside the "
+         "tensor, "
          "so the reference output is garbage; Litescope stops with an invoke error instead"},
     };
     return m;
@@ -76,9 +79,11 @@ class RunCorpus : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(RunCorpus, MatchesTensorFlowLite) {
     const GoldenCase& c = GetParam();
     const bool floatModel = isFloatModel(c.model);
-    CliResult r = runLitescope({"run", c.model, "--check", (fs::path(sharedDir()) / "golden" / c.rel).string()});
+    CliResult r =
+        runLitescope({"run", c.model, "--check", (fs::path(sharedDir()) / "golden" / c.rel).string()});
     // Whatever the model, the runtime never crashes: it answers with a documented exit code.
-    ASSERT_TRUE(r.exitCode == 0 || r.exitCode == 3 || r.exitCode == 4) << "exit " << r.exitCode << "\n" << r.out << r.err;
+    ASSERT_TRUE(r.exitCode == 0 || r.exitCode == 3 || r.exitCode == 4) << "exit " << r.exitCode << "\n"
+                                                                       << r.out << r.err;
     if (!floatModel) {
         if (r.exitCode == 3) {
             EXPECT_FALSE(r.err.empty());
@@ -105,7 +110,8 @@ TEST(RunCorpusCoverage, FindsTheReferenceFoldersAndTheFloatCorpus) {
     const auto cases = goldenCases();
     EXPECT_GT(cases.size(), 280u);
     size_t floats = 0;
-    for (const auto& c : cases) floats += isFloatModel(c.model);
+    for (const auto& c : cases)
+        floats += isFloatModel(c.model);
     std::printf("%zu reference folders, %zu in the float corpus\n", cases.size(), floats);
     EXPECT_GT(floats, 150u);
 }

@@ -1,8 +1,9 @@
 // The model report: op histogram, weight bytes per type (a shared buffer counted once), deployment notes,
 // and reports of real models from ../shared/models checked against facts stated in their catalogue.
+#include "profiler/model_report.h"
+
 #include <gtest/gtest.h>
 
-#include "profiler/model_report.h"
 #include "tests/support/model_builder.h"
 #include "tests/support/shared_data.h"
 
@@ -59,19 +60,22 @@ TEST(ModelReport, EdgeTpuModelIsFlaggedAsAccelerator) {
 
 TEST(ModelReport, Float16ModelWeighsInFloat16) {
     // The catalogue lists BlazeFace full-range as an fp16 model: its weights are stored as FLOAT16.
-    auto m = Model::fromFile(modelPath("mediapipe/mediapipe/modules/face_detection/face_detection_full_range.tflite"));
+    auto m = Model::fromFile(
+        modelPath("mediapipe/mediapipe/modules/face_detection/face_detection_full_range.tflite"));
     ASSERT_TRUE(m.isOk()) << m.message();
     ModelReport r = buildModelReport(**m);
     ASSERT_FALSE(r.weightBytes.empty());
     EXPECT_EQ(r.weightBytes[0].type, TensorType::Float16);
     bool dequantize = false;
-    for (const auto& e : r.opHistogram) dequantize |= e.op == "DEQUANTIZE";
+    for (const auto& e : r.opHistogram)
+        dequantize |= e.op == "DEQUANTIZE";
     EXPECT_TRUE(dequantize);
 }
 
 TEST(ModelReport, MetadataAndPackedLabels) {
-    auto m = Model::fromFile(
-        modelPath("tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/mobilenet_v1_0.25_224_quant.tflite"));
+    auto m =
+        Model::fromFile(modelPath("tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/"
+                                  "mobilenet_v1_0.25_224_quant.tflite"));
     ASSERT_TRUE(m.isOk()) << m.message();
     ModelReport r = buildModelReport(**m);
     ASSERT_TRUE(r.metadata.has_value()) << r.metadataError;
@@ -83,7 +87,8 @@ TEST(ModelReport, MetadataAndPackedLabels) {
     ASSERT_EQ(r.packedFiles.size(), 1u);
     EXPECT_EQ(r.packedFiles[0].name, "labels.txt");
     bool named = false;
-    for (const auto& f : r.metadata->allAssociatedFiles()) named |= f.name == "labels.txt";
+    for (const auto& f : r.metadata->allAssociatedFiles())
+        named |= f.name == "labels.txt";
     EXPECT_TRUE(named);
 }
 

@@ -1,17 +1,20 @@
 // Weight statistics against hand-computed values: float, float16, int8 per-tensor and per-channel (stored
 // and dequantized), packed int4, sparse tensors, and the distinct-value cap.
+#include "profiler/weight_stats.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "profiler/weight_stats.h"
 #include "tests/support/model_builder.h"
 
 namespace litescope::test {
 namespace {
 
-const Tensor& onlyTensor(const std::shared_ptr<const Model>& m, int index) { return m->subgraphs()[0].tensors[index]; }
+const Tensor& onlyTensor(const std::shared_ptr<const Model>& m, int index) {
+    return m->subgraphs()[0].tensors[index];
+}
 
 std::shared_ptr<const Model> load(const ModelBuilder& b) {
     auto m = Model::fromBytes(b.build());
@@ -37,7 +40,8 @@ TEST(WeightStats, FloatValues) {
 TEST(WeightStats, Float16IsDecoded) {
     ModelBuilder b;
     // 1.0 = 0x3c00, -2.0 = 0xc000, 0.5 = 0x3800, smallest subnormal 0x0001 = 2^-24
-    b.addConstantBytes("h", fb::TensorType::FLOAT16, {4}, toBytes(std::vector<uint16_t>{0x3c00, 0xc000, 0x3800, 0x0001}));
+    b.addConstantBytes("h", fb::TensorType::FLOAT16, {4},
+                       toBytes(std::vector<uint16_t>{0x3c00, 0xc000, 0x3800, 0x0001}));
     auto s = computeWeightStats(onlyTensor(load(b), 0));
     ASSERT_TRUE(s);
     EXPECT_DOUBLE_EQ(s->stored.min, -2.0);
@@ -143,7 +147,8 @@ TEST(WeightStats, DistinctValuesAreCappedForWideTypes) {
 
 TEST(WeightStats, NonFiniteValuesAreCountedApart) {
     ModelBuilder b;
-    b.addConstant("nan", {3}, {1.f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()});
+    b.addConstant("nan", {3},
+                  {1.f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()});
     auto s = computeWeightStats(onlyTensor(load(b), 0));
     ASSERT_TRUE(s);
     EXPECT_EQ(s->stored.nonFinite, 2);

@@ -1,12 +1,13 @@
 // The interpreter on models built in the test: invoke without allocation, the observer, keeping every
 // tensor, resizing a dynamic batch, running a signature by name, control flow and resource variables, and
 // clear errors for an op without a kernel or a loop that never ends.
+#include "runtime/interpreter.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdlib>
 
-#include "runtime/interpreter.h"
 #include "tests/support/model_builder.h"
 
 // Counts heap allocations (malloc underlies operator new; aligned_alloc serves the runtime's buffers)
@@ -51,7 +52,8 @@ ModelBuilder chainModel() {
     b.addOperator(B::SUB, {m, c}, {y});
     b.subgraphs[0].inputs = {x};
     b.subgraphs[0].outputs = {y};
-    b.signatures.push_back({"serving", 0, {{"in", static_cast<uint32_t>(x)}}, {{"out", static_cast<uint32_t>(y)}}});
+    b.signatures.push_back(
+        {"serving", 0, {{"in", static_cast<uint32_t>(x)}}, {{"out", static_cast<uint32_t>(y)}}});
     return b;
 }
 
@@ -63,14 +65,17 @@ std::unique_ptr<Interpreter> create(const ModelBuilder& b, InterpreterOptions op
     return interpreter.isOk() ? std::move(interpreter).value() : nullptr;
 }
 
-float expectedChain(float x, float c) { return (x + c) * (x + c) - c; }
+float expectedChain(float x, float c) {
+    return (x + c) * (x + c) - c;
+}
 
 TEST(Interpreter, InvokesAChainWithoutAllocating) {
     auto it = create(chainModel());
     ASSERT_TRUE(it);
     ASSERT_TRUE(it->prepare().isOk());
     float* in = it->input(0).as<float>();
-    for (int i = 0; i < 4; ++i) in[i] = static_cast<float>(i) - 1.5f;
+    for (int i = 0; i < 4; ++i)
+        in[i] = static_cast<float>(i) - 1.5f;
     allocations = 0;
     countAllocations = true;
     Status s1 = it->invoke();
@@ -79,7 +84,8 @@ TEST(Interpreter, InvokesAChainWithoutAllocating) {
     ASSERT_TRUE(s1.isOk() && s2.isOk());
     EXPECT_EQ(allocations.load(), 0) << "invoke allocated";
     const float c[] = {1, 2, 3, 4};
-    for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(it->output(0).as<float>()[i], expectedChain(in[i], c[i]));
+    for (int i = 0; i < 4; ++i)
+        EXPECT_FLOAT_EQ(it->output(0).as<float>()[i], expectedChain(in[i], c[i]));
     // Three [1,4] float tensors are alive at most at once (x, a or m, and the next); the arena holds them.
     EXPECT_GE(it->main().plan().arenaBytes, it->main().plan().lowerBoundBytes);
     EXPECT_EQ(it->main().plan().lowerBoundBytes, 3u * 16u);
@@ -94,7 +100,7 @@ TEST(Interpreter, InvokesAChainWithoutAllocating) {
 }
 
 class RecordingObserver : public InvokeObserver {
-public:
+  public:
     void onNodeBegin(const NodeEvent& e) override { events.push_back("begin " + std::string(e.op)); }
     void onNodeEnd(const NodeEvent& e) override { events.push_back("end " + std::string(e.op)); }
     bool wantsTensors() const override { return true; }
@@ -112,9 +118,11 @@ TEST(Interpreter, ObserverSeesEveryNodeAndTensor) {
     ASSERT_TRUE(it && it->prepare().isOk());
     RecordingObserver obs;
     it->setObserver(&obs);
-    for (int i = 0; i < 4; ++i) it->input(0).as<float>()[i] = 1;
+    for (int i = 0; i < 4; ++i)
+        it->input(0).as<float>()[i] = 1;
     ASSERT_TRUE(it->invoke().isOk());
-    EXPECT_EQ(obs.events, (std::vector<std::string>{"begin ADD", "end ADD", "begin MUL", "end MUL", "begin SUB", "end SUB"}));
+    EXPECT_EQ(obs.events, (std::vector<std::string>{"begin ADD", "end ADD", "begin MUL", "end MUL",
+                                                    "begin SUB", "end SUB"}));
     EXPECT_EQ(obs.written, (std::vector<int32_t>{2, 3, 4}));
     EXPECT_EQ(obs.firstValues, (std::vector<float>{2, 4, 3}));
 }
@@ -124,7 +132,8 @@ TEST(Interpreter, KeepAllTensorsLeavesIntermediatesReadable) {
     o.keepAllTensors = true;
     auto it = create(chainModel(), o);
     ASSERT_TRUE(it && it->prepare().isOk());
-    for (int i = 0; i < 4; ++i) it->input(0).as<float>()[i] = 2;
+    for (int i = 0; i < 4; ++i)
+        it->input(0).as<float>()[i] = 2;
     ASSERT_TRUE(it->invoke().isOk());
     EXPECT_FLOAT_EQ(it->main().tensor(2).as<float>()[0], 3);  // a = x + c
     EXPECT_FLOAT_EQ(it->main().tensor(3).as<float>()[0], 9);  // m = a * a
@@ -137,7 +146,8 @@ TEST(Interpreter, ResizingTheDynamicBatchPropagates) {
     ASSERT_TRUE(it->resizeInput(0, Shape{3, 4}).isOk());
     ASSERT_TRUE(it->prepare().isOk());
     EXPECT_EQ(it->output(0).shape, (Shape{3, 4}));
-    for (int i = 0; i < 12; ++i) it->input(0).as<float>()[i] = static_cast<float>(i);
+    for (int i = 0; i < 12; ++i)
+        it->input(0).as<float>()[i] = static_cast<float>(i);
     ASSERT_TRUE(it->invoke().isOk());
     EXPECT_FLOAT_EQ(it->output(0).as<float>()[11], expectedChain(11, 4));
     // The fixed dimension cannot change.
@@ -154,7 +164,8 @@ TEST(Interpreter, RunsASignatureByName) {
     EXPECT_EQ(it->findSignature("missing"), nullptr);
     ASSERT_TRUE(it->prepareSignature(*sig).isOk());
     SubgraphRuntime& sg = it->subgraph(sig->subgraphIndex);
-    for (int i = 0; i < 4; ++i) sg.tensor(static_cast<int32_t>(sig->inputs[0].tensorIndex)).as<float>()[i] = 0;
+    for (int i = 0; i < 4; ++i)
+        sg.tensor(static_cast<int32_t>(sig->inputs[0].tensorIndex)).as<float>()[i] = 0;
     ASSERT_TRUE(it->invokeSignature(*sig).isOk());
     EXPECT_FLOAT_EQ(sg.tensor(static_cast<int32_t>(sig->outputs[0].tensorIndex)).as<float>()[3], 12);
 }
@@ -254,7 +265,9 @@ TEST(Interpreter, ResourceVariablesKeepStateAcrossInvokes) {
     OperatorSpec once;
     once.opcodeIndex = b.addOperatorCode(B::CALL_ONCE);
     once.optionsType = fb::BuiltinOptions::CallOnceOptions;
-    once.options = [init](flatbuffers::FlatBufferBuilder& f) { return fb::CreateCallOnceOptions(f, static_cast<int32_t>(init)).Union(); };
+    once.options = [init](flatbuffers::FlatBufferBuilder& f) {
+        return fb::CreateCallOnceOptions(f, static_cast<int32_t>(init)).Union();
+    };
     b.addOperator(once);
     int32_t x = b.addTensor("x", fb::TensorType::FLOAT32, {1});
     int32_t h = addHandle(0);

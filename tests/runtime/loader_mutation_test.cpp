@@ -34,7 +34,8 @@ bool exercise(const Bytes& bytes, const std::string& what) {
         return false;
     }
     ModelReport report = buildModelReport(**model);
-    std::string json = inspectJson(**model, report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string json =
+        inspectJson(**model, report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string text = inspectText(**model, report, {.constantTensors = true, .operators = true});
     EXPECT_FALSE(json.empty());
     EXPECT_FALSE(text.empty());
@@ -71,7 +72,9 @@ std::vector<Damage> targetedDamage(const Bytes& original, std::mt19937& rng) {
     const fb::Model* m = fb::GetModel(original.data());
     const auto* sgs = m->subgraphs();
     const uint32_t hugeIndex = 0x7fffff00u;
-    auto pick = [&](size_t n) { return static_cast<uint32_t>(std::uniform_int_distribution<size_t>(0, n - 1)(rng)); };
+    auto pick = [&](size_t n) {
+        return static_cast<uint32_t>(std::uniform_int_distribution<size_t>(0, n - 1)(rng));
+    };
 
     for (uint32_t s = 0; sgs && s < sgs->size(); ++s) {
         const fb::SubGraph* sg = sgs->Get(s);
@@ -81,18 +84,24 @@ std::vector<Damage> targetedDamage(const Bytes& original, std::mt19937& rng) {
             const fb::Tensor* t = tensors->Get(pick(tensors->size()));
             const std::string at = "subgraph " + std::to_string(s) + " tensor";
             if (size_t f = fieldOffset(original, t, fb::Tensor::VT_BUFFER); f != std::string::npos)
-                out.push_back({at + " buffer index huge", [f, hugeIndex](Bytes& b) { put32(b, f, hugeIndex); }, true});
+                out.push_back(
+                    {at + " buffer index huge", [f, hugeIndex](Bytes& b) { put32(b, f, hugeIndex); }, true});
             if (t->shape() && t->shape()->size() > 0) {
-                size_t data = static_cast<size_t>(reinterpret_cast<const uint8_t*>(t->shape()->data()) - original.data());
+                size_t data = static_cast<size_t>(reinterpret_cast<const uint8_t*>(t->shape()->data()) -
+                                                  original.data());
                 size_t rank = t->shape()->size();
-                out.push_back({at + " negative dimension", [data](Bytes& b) { put32(b, data, 0xffffffffu); }, true});
+                out.push_back(
+                    {at + " negative dimension", [data](Bytes& b) { put32(b, data, 0xffffffffu); }, true});
                 out.push_back({at + " huge dimensions",
                                [data, rank](Bytes& b) {
-                                   for (size_t d = 0; d < rank; ++d) put32(b, data + 4 * d, 0x7fffffffu);
+                                   for (size_t d = 0; d < rank; ++d)
+                                       put32(b, data + 4 * d, 0x7fffffffu);
                                },
                                rank >= 3});
                 out.push_back({at + " shape length huge",
-                               [len = vectorLengthOffset(original, t->shape())](Bytes& b) { put32(b, len, 0x3fffffffu); },
+                               [len = vectorLengthOffset(original, t->shape())](Bytes& b) {
+                                   put32(b, len, 0x3fffffffu);
+                               },
                                true});
             }
             if (const auto* q = t->quantization()) {
@@ -111,36 +120,52 @@ std::vector<Damage> targetedDamage(const Bytes& original, std::mt19937& rng) {
             }
             if (t->name())
                 out.push_back({at + " name length huge",
-                               [len = vectorLengthOffset(original, t->name())](Bytes& b) { put32(b, len, 0x7ffffff0u); },
+                               [len = vectorLengthOffset(original, t->name())](Bytes& b) {
+                                   put32(b, len, 0x7ffffff0u);
+                               },
                                true});
         }
         for (int k = 0; ops && ops->size() > 0 && k < 12; ++k) {
             const fb::Operator* op = ops->Get(pick(ops->size()));
             const std::string at = "subgraph " + std::to_string(s) + " operator";
             if (size_t f = fieldOffset(original, op, fb::Operator::VT_OPCODE_INDEX); f != std::string::npos)
-                out.push_back({at + " opcode index huge", [f, hugeIndex](Bytes& b) { put32(b, f, hugeIndex); }, true});
+                out.push_back(
+                    {at + " opcode index huge", [f, hugeIndex](Bytes& b) { put32(b, f, hugeIndex); }, true});
             if (op->inputs() && op->inputs()->size() > 0) {
-                size_t data = static_cast<size_t>(reinterpret_cast<const uint8_t*>(op->inputs()->data()) - original.data());
-                out.push_back({at + " input index huge", [data, hugeIndex](Bytes& b) { put32(b, data, hugeIndex); }, true});
-                out.push_back({at + " input index -2", [data](Bytes& b) { put32(b, data, 0xfffffffeu); }, true});
+                size_t data = static_cast<size_t>(reinterpret_cast<const uint8_t*>(op->inputs()->data()) -
+                                                  original.data());
+                out.push_back({at + " input index huge",
+                               [data, hugeIndex](Bytes& b) { put32(b, data, hugeIndex); }, true});
+                out.push_back(
+                    {at + " input index -2", [data](Bytes& b) { put32(b, data, 0xfffffffeu); }, true});
                 out.push_back({at + " input count huge",
-                               [len = vectorLengthOffset(original, op->inputs())](Bytes& b) { put32(b, len, 0x10000000u); },
+                               [len = vectorLengthOffset(original, op->inputs())](Bytes& b) {
+                                   put32(b, len, 0x10000000u);
+                               },
                                true});
             }
             if (op->outputs() && op->outputs()->size() > 0) {
-                size_t data = static_cast<size_t>(reinterpret_cast<const uint8_t*>(op->outputs()->data()) - original.data());
-                out.push_back({at + " output index huge", [data, hugeIndex](Bytes& b) { put32(b, data, hugeIndex); }, true});
+                size_t data = static_cast<size_t>(reinterpret_cast<const uint8_t*>(op->outputs()->data()) -
+                                                  original.data());
+                out.push_back({at + " output index huge",
+                               [data, hugeIndex](Bytes& b) { put32(b, data, hugeIndex); }, true});
             }
             if (auto* w = op->builtin_options_as_WhileOptions()) {
-                if (size_t f = fieldOffset(original, w, fb::WhileOptions::VT_BODY_SUBGRAPH_INDEX); f != std::string::npos)
-                    out.push_back({at + " while body out of range", [f](Bytes& b) { put32(b, f, 1000u); }, true});
-                if (size_t f = fieldOffset(original, w, fb::WhileOptions::VT_BODY_SUBGRAPH_INDEX); f != std::string::npos)
-                    out.push_back({at + " while body is its own caller", [f, s](Bytes& b) { put32(b, f, s); }, true});
+                if (size_t f = fieldOffset(original, w, fb::WhileOptions::VT_BODY_SUBGRAPH_INDEX);
+                    f != std::string::npos)
+                    out.push_back(
+                        {at + " while body out of range", [f](Bytes& b) { put32(b, f, 1000u); }, true});
+                if (size_t f = fieldOffset(original, w, fb::WhileOptions::VT_BODY_SUBGRAPH_INDEX);
+                    f != std::string::npos)
+                    out.push_back(
+                        {at + " while body is its own caller", [f, s](Bytes& b) { put32(b, f, s); }, true});
             }
         }
         if (sg->inputs() && sg->inputs()->size() > 0) {
-            size_t data = static_cast<size_t>(reinterpret_cast<const uint8_t*>(sg->inputs()->data()) - original.data());
-            out.push_back({"subgraph input index huge", [data, hugeIndex](Bytes& b) { put32(b, data, hugeIndex); }, true});
+            size_t data =
+                static_cast<size_t>(reinterpret_cast<const uint8_t*>(sg->inputs()->data()) - original.data());
+            out.push_back({"subgraph input index huge",
+                           [data, hugeIndex](Bytes& b) { put32(b, data, hugeIndex); }, true});
         }
     }
     if (const auto* buffers = m->buffers()) {
@@ -155,23 +180,28 @@ std::vector<Damage> targetedDamage(const Bytes& original, std::mt19937& rng) {
             if (size_t f = fieldOffset(original, buf, fb::Buffer::VT_OFFSET); f != std::string::npos) {
                 out.push_back({"external buffer offset past the end",
                                [f](Bytes& b) { put64(b, f, static_cast<uint64_t>(b.size()) + 16); }, true});
-                out.push_back({"external buffer offset overflows", [f](Bytes& b) { put64(b, f, ~uint64_t{0} - 8); }, true});
+                out.push_back({"external buffer offset overflows",
+                               [f](Bytes& b) { put64(b, f, ~uint64_t{0} - 8); }, true});
             }
             if (size_t f = fieldOffset(original, buf, fb::Buffer::VT_SIZE); f != std::string::npos)
-                out.push_back({"external buffer size past the end", [f](Bytes& b) { put64(b, f, uint64_t{1} << 40); }, true});
+                out.push_back({"external buffer size past the end",
+                               [f](Bytes& b) { put64(b, f, uint64_t{1} << 40); }, true});
         }
     }
     if (const auto* sigs = m->signature_defs(); sigs && sigs->size() > 0) {
         const fb::SignatureDef* sd = sigs->Get(0);
         if (size_t f = fieldOffset(original, sd, fb::SignatureDef::VT_SUBGRAPH_INDEX); f != std::string::npos)
-            out.push_back({"signature subgraph huge", [f, hugeIndex](Bytes& b) { put32(b, f, hugeIndex); }, true});
+            out.push_back(
+                {"signature subgraph huge", [f, hugeIndex](Bytes& b) { put32(b, f, hugeIndex); }, true});
         if (sd->inputs() && sd->inputs()->size() > 0) {
             const fb::TensorMap* tm = sd->inputs()->Get(0);
             if (size_t f = fieldOffset(original, tm, fb::TensorMap::VT_TENSOR_INDEX); f != std::string::npos)
-                out.push_back({"signature tensor huge", [f, hugeIndex](Bytes& b) { put32(b, f, hugeIndex); }, true});
+                out.push_back(
+                    {"signature tensor huge", [f, hugeIndex](Bytes& b) { put32(b, f, hugeIndex); }, true});
         }
     }
-    out.push_back({"root offset past the end", [](Bytes& b) { put32(b, 0, static_cast<uint32_t>(b.size()) + 4); }, true});
+    out.push_back({"root offset past the end",
+                   [](Bytes& b) { put32(b, 0, static_cast<uint32_t>(b.size()) + 4); }, true});
     out.push_back({"identifier wiped", [](Bytes& b) { put32(b, 4, 0); }, false});
     return out;
 }
@@ -185,17 +215,21 @@ Outcome mutate(const Bytes& original, const std::string& name, uint32_t seed, in
 
     // Truncations: every length near the start and the end, and a spread in between.
     std::vector<size_t> lengths;
-    for (size_t n = 0; n < 64 && n < original.size(); ++n) lengths.push_back(n);
-    for (size_t k = 1; k <= 40; ++k) lengths.push_back(original.size() * k / 41);
-    for (size_t n = 1; n <= 16 && n < original.size(); ++n) lengths.push_back(original.size() - n);
+    for (size_t n = 0; n < 64 && n < original.size(); ++n)
+        lengths.push_back(n);
+    for (size_t k = 1; k <= 40; ++k)
+        lengths.push_back(original.size() * k / 41);
+    for (size_t n = 1; n <= 16 && n < original.size(); ++n)
+        lengths.push_back(original.size() - n);
     for (size_t n : lengths) {
         Bytes b(original.begin(), original.begin() + static_cast<long>(n));
         record(exercise(b, name + " truncated to " + std::to_string(n)));
     }
 
     // Random damage: flipped bits, overwritten words with values that break sizes and indices.
-    const uint32_t interesting[] = {0u, 1u, 0xffffffffu, 0x7fffffffu, 0x80000000u, 0xfffffffeu, 0x10000u,
-                                    static_cast<uint32_t>(original.size())};
+    const uint32_t interesting[] = {
+        0u,          1u,          0xffffffffu, 0x7fffffffu,
+        0x80000000u, 0xfffffffeu, 0x10000u,    static_cast<uint32_t>(original.size())};
     std::uniform_int_distribution<size_t> anywhere(0, original.size() - 1);
     // Most of a model is weights, where damage is harmless; aim half the edits at the flatbuffer's tables.
     const size_t structureEnd = std::min<size_t>(original.size(), 4096);
@@ -206,9 +240,15 @@ Outcome mutate(const Bytes& original, const std::string& name, uint32_t seed, in
         for (int e = 0; e < edits; ++e) {
             size_t pos = (k % 2) ? anywhere(rng) : nearStructure(rng);
             switch (rng() % 3) {
-                case 0: b[pos] ^= static_cast<uint8_t>(1u << (rng() % 8)); break;
-                case 1: b[pos] = static_cast<uint8_t>(rng()); break;
-                default: put32(b, pos & ~size_t{3}, interesting[rng() % std::size(interesting)]); break;
+                case 0:
+                    b[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
+                    break;
+                case 1:
+                    b[pos] = static_cast<uint8_t>(rng());
+                    break;
+                default:
+                    put32(b, pos & ~size_t{3}, interesting[rng() % std::size(interesting)]);
+                    break;
             }
         }
         record(exercise(b, name + " random edit " + std::to_string(k)));
@@ -249,25 +289,32 @@ TEST_P(LoaderMutation, EveryCorruptionLoadsOrIsRejectedWithAMessage) {
 }
 
 const Case kCases[] = {
-    {"mediapipe/mediapipe/modules/face_detection/face_detection_short_range.tflite", 500},    // fp16, DEQUANTIZE
-    {"mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite", 500},  // per-channel int8
+    {"mediapipe/mediapipe/modules/face_detection/face_detection_short_range.tflite",
+     500},  // fp16, DEQUANTIZE
+    {"mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite",
+     500},  // per-channel int8
     {"tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/mobilenet_v1_0.25_224_quant.tflite",
-     400},                                                                 // uint8, metadata, packed labels
-    {"litert/litert/test/testdata/simple_group_norm_op.tflite", 400},      // buffers after the flatbuffer, composite
-    {"mediapipe/mediapipe/modules/hand_landmark/hand_landmark_sparse.tflite", 300},  // sparse weights, DENSIFY
-    {"litert/tflite/testdata/while_op_with_forwarding_input.bin", 400},    // control flow
-    {"litert/tflite/testdata/string_input_model.bin", 300},                 // strings
+     400},  // uint8, metadata, packed labels
+    {"litert/litert/test/testdata/simple_group_norm_op.tflite",
+     400},  // buffers after the flatbuffer, composite
+    {"mediapipe/mediapipe/modules/hand_landmark/hand_landmark_sparse.tflite",
+     300},                                                               // sparse weights, DENSIFY
+    {"litert/tflite/testdata/while_op_with_forwarding_input.bin", 400},  // control flow
+    {"litert/tflite/testdata/string_input_model.bin", 300},              // strings
     {"ai-edge-quantizer/ai_edge_quantizer/tests/models/two_signatures.tflite", 300},  // signatures
 };
 
 INSTANTIATE_TEST_SUITE_P(RealModels, LoaderMutation, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<Case>& param) { return "model" + std::to_string(param.index); });
+                         [](const ::testing::TestParamInfo<Case>& param) {
+                             return "model" + std::to_string(param.index);
+                         });
 
 // The builder's model with what real files rarely have: packed strings, external buffers, CSR sparsity.
 TEST(LoaderMutationBuilt, ConstantStringsExternalBuffersAndSparsity) {
     ModelBuilder b = ModelBuilder::smallFloatModel();
     b.buffers[1].external = true;  // the FC weights, stored after the flatbuffer
-    std::vector<uint8_t> strings = {2, 0, 0, 0, 16, 0, 0, 0, 18, 0, 0, 0, 21, 0, 0, 0, 'h', 'i', 'y', 'o', 'u'};
+    std::vector<uint8_t> strings = {2, 0,  0, 0, 16, 0,   0,   0,   18,  0,  0,
+                                    0, 21, 0, 0, 0,  'h', 'i', 'y', 'o', 'u'};
     b.addConstantBytes("strings", fb::TensorType::STRING, {2}, strings);
     TensorSpec sparse;
     sparse.name = "sparse";

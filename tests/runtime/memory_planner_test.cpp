@@ -1,10 +1,10 @@
 // The arena planner: a hand-worked case, the no-reuse mode, and random lifetimes checked for the plan's
 // invariants (aligned offsets, no two buffers alive at once sharing bytes, never below the lower bound).
+#include "runtime/memory_planner.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
-
-#include "runtime/memory_planner.h"
 
 namespace litescope {
 namespace {
@@ -32,8 +32,8 @@ TEST(MemoryPlanner, NoReuseGivesEveryBufferItsOwnBytes) {
 }
 
 TEST(MemoryPlanner, FillsTheBestFittingGap) {
-    // Two long-lived buffers leave a gap; a small buffer alive at the same time goes into the gap that fits it
-    // best rather than on top.
+    // Two long-lived buffers leave a gap; a small buffer alive at the same time goes into the gap that fits
+    // it best rather than on top.
     std::vector<ArenaRequest> r = {{1000, 0, 9}, {640, 0, 1}, {512, 0, 9}, {64, 5, 6}};
     ArenaPlan p = planArena(r);
     EXPECT_EQ(p.offsets[0], 0u);
@@ -58,7 +58,8 @@ TEST(MemoryPlanner, RandomPlansKeepTheirInvariants) {
             EXPECT_LE(p.offsets[i] + r[i].bytes, p.arenaBytes);
             for (size_t j = i + 1; j < r.size(); ++j) {
                 const bool together = !(r[i].last < r[j].first || r[j].last < r[i].first);
-                const bool overlap = p.offsets[i] < p.offsets[j] + r[j].bytes && p.offsets[j] < p.offsets[i] + r[i].bytes;
+                const bool overlap =
+                    p.offsets[i] < p.offsets[j] + r[j].bytes && p.offsets[j] < p.offsets[i] + r[i].bytes;
                 if (r[i].bytes && r[j].bytes) {
                     EXPECT_FALSE(together && overlap) << "trial " << trial;
                 }

@@ -313,12 +313,9 @@ TEST(ModelLoaderRecognition, NamesCommonFormatsMistakenForModels) {
         std::string_view expected;
     };
     const Case cases[] = {
-        {"PK\x03\x04", "a ZIP archive"},
-        {"\x1f\x8b\x08\x00", "gzip"},
-        {"\x89PNG\r\n\x1a\n", "a PNG image"},
-        {"\x89HDF\r\n\x1a\n", "HDF5"},
-        {"\177ELF", "an ELF executable"},
-        {"%PDF-1.7", "a PDF document"},
+        {"PK\x03\x04", "a ZIP archive"},      {"\x1f\x8b\x08\x00", "gzip"},
+        {"\x89PNG\r\n\x1a\n", "a PNG image"}, {"\x89HDF\r\n\x1a\n", "HDF5"},
+        {"\177ELF", "an ELF executable"},     {"%PDF-1.7", "a PDF document"},
     };
     for (const Case& c : cases) {
         std::vector<uint8_t> bytes(c.magic.begin(), c.magic.end());

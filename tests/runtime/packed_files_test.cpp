@@ -18,8 +18,8 @@ void le32(std::vector<uint8_t>& b, uint32_t v) {
 
 // A ZIP archive of stored files, appended to `prefix`; `absolute` writes the directory offset from the
 // start of the whole file (as Python's zipfile does in append mode), otherwise from the archive's start.
-std::vector<uint8_t> withZip(std::vector<uint8_t> prefix, const std::vector<std::pair<std::string, std::string>>& files,
-                             bool absolute) {
+std::vector<uint8_t> withZip(std::vector<uint8_t> prefix,
+                             const std::vector<std::pair<std::string, std::string>>& files, bool absolute) {
     std::vector<uint8_t> b = prefix;
     const uint32_t base = absolute ? 0 : static_cast<uint32_t>(prefix.size());
     std::vector<uint32_t> localOffsets;
@@ -27,7 +27,8 @@ std::vector<uint8_t> withZip(std::vector<uint8_t> prefix, const std::vector<std:
         localOffsets.push_back(static_cast<uint32_t>(b.size()) - base);
         le32(b, 0x04034b50);
         le16(b, 10), le16(b, 0), le16(b, 0), le16(b, 0), le16(b, 0);
-        le32(b, 0), le32(b, static_cast<uint32_t>(content.size())), le32(b, static_cast<uint32_t>(content.size()));
+        le32(b, 0), le32(b, static_cast<uint32_t>(content.size())),
+            le32(b, static_cast<uint32_t>(content.size()));
         le16(b, static_cast<uint32_t>(name.size())), le16(b, 0);
         b.insert(b.end(), name.begin(), name.end());
         b.insert(b.end(), content.begin(), content.end());
@@ -37,14 +38,16 @@ std::vector<uint8_t> withZip(std::vector<uint8_t> prefix, const std::vector<std:
         const auto& [name, content] = files[i];
         le32(b, 0x02014b50);
         le16(b, 20), le16(b, 10), le16(b, 0), le16(b, 0), le16(b, 0), le16(b, 0);
-        le32(b, 0), le32(b, static_cast<uint32_t>(content.size())), le32(b, static_cast<uint32_t>(content.size()));
+        le32(b, 0), le32(b, static_cast<uint32_t>(content.size())),
+            le32(b, static_cast<uint32_t>(content.size()));
         le16(b, static_cast<uint32_t>(name.size())), le16(b, 0), le16(b, 0), le16(b, 0), le16(b, 0);
         le32(b, 0), le32(b, localOffsets[i]);
         b.insert(b.end(), name.begin(), name.end());
     }
     const uint32_t cdSize = static_cast<uint32_t>(b.size()) - cdStart;
     le32(b, 0x06054b50);
-    le16(b, 0), le16(b, 0), le16(b, static_cast<uint32_t>(files.size())), le16(b, static_cast<uint32_t>(files.size()));
+    le16(b, 0), le16(b, 0), le16(b, static_cast<uint32_t>(files.size())),
+        le16(b, static_cast<uint32_t>(files.size()));
     le32(b, cdSize), le32(b, cdStart - base);
     le16(b, 0);
     return b;
@@ -52,8 +55,8 @@ std::vector<uint8_t> withZip(std::vector<uint8_t> prefix, const std::vector<std:
 
 TEST(PackedFiles, ListsFilesWithEitherOffsetConvention) {
     for (bool absolute : {true, false}) {
-        auto bytes = withZip(std::vector<uint8_t>(1000, 0x5a), {{"labels.txt", "cat\ndog\n"}, {"vocab.txt", "a b c"}},
-                             absolute);
+        auto bytes = withZip(std::vector<uint8_t>(1000, 0x5a),
+                             {{"labels.txt", "cat\ndog\n"}, {"vocab.txt", "a b c"}}, absolute);
         auto files = listPackedFiles(bytes);
         ASSERT_EQ(files.size(), 2u) << absolute;
         EXPECT_EQ(files[0].name, "labels.txt");

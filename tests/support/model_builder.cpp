@@ -1,9 +1,10 @@
 #include "tests/support/model_builder.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
 
 namespace litescope::test {
@@ -24,7 +25,8 @@ int32_t ModelBuilder::addTensor(TensorSpec tensor, uint32_t subgraph) {
     return static_cast<int32_t>(subgraphs[subgraph].tensors.size() - 1);
 }
 
-int32_t ModelBuilder::addTensor(std::string name, fb::TensorType type, std::vector<int32_t> shape, uint32_t subgraph) {
+int32_t ModelBuilder::addTensor(std::string name, fb::TensorType type, std::vector<int32_t> shape,
+                                uint32_t subgraph) {
     TensorSpec t;
     t.name = std::move(name);
     t.type = type;
@@ -32,9 +34,10 @@ int32_t ModelBuilder::addTensor(std::string name, fb::TensorType type, std::vect
     return addTensor(std::move(t), subgraph);
 }
 
-int32_t ModelBuilder::addConstant(std::string name, std::vector<int32_t> shape, const std::vector<float>& values,
-                                  uint32_t subgraph) {
-    return addConstantBytes(std::move(name), fb::TensorType::FLOAT32, std::move(shape), toBytes(values), subgraph);
+int32_t ModelBuilder::addConstant(std::string name, std::vector<int32_t> shape,
+                                  const std::vector<float>& values, uint32_t subgraph) {
+    return addConstantBytes(std::move(name), fb::TensorType::FLOAT32, std::move(shape), toBytes(values),
+                            subgraph);
 }
 
 int32_t ModelBuilder::addConstantBytes(std::string name, fb::TensorType type, std::vector<int32_t> shape,
@@ -57,12 +60,13 @@ uint32_t ModelBuilder::addOperatorCode(fb::BuiltinOperator op, int32_t opVersion
 }
 
 uint32_t ModelBuilder::addCustomCode(std::string customCode) {
-    operatorCodes.push_back({static_cast<int32_t>(fb::BuiltinOperator::CUSTOM), std::move(customCode), 1, std::nullopt});
+    operatorCodes.push_back(
+        {static_cast<int32_t>(fb::BuiltinOperator::CUSTOM), std::move(customCode), 1, std::nullopt});
     return static_cast<uint32_t>(operatorCodes.size() - 1);
 }
 
-int32_t ModelBuilder::addOperator(fb::BuiltinOperator op, std::vector<int32_t> inputs, std::vector<int32_t> outputs,
-                                  uint32_t subgraph) {
+int32_t ModelBuilder::addOperator(fb::BuiltinOperator op, std::vector<int32_t> inputs,
+                                  std::vector<int32_t> outputs, uint32_t subgraph) {
     OperatorSpec spec;
     spec.opcodeIndex = addOperatorCode(op);
     spec.inputs = std::move(inputs);
@@ -88,11 +92,12 @@ std::vector<uint8_t> ModelBuilder::build() const {
         flatbuffers::FlatBufferBuilder fbb;
         std::vector<flatbuffers::Offset<fb::OperatorCode>> codes;
         for (const auto& c : operatorCodes) {
-            int8_t deprecated = c.deprecatedBuiltinCode ? *c.deprecatedBuiltinCode
-                                                        : static_cast<int8_t>(std::min<int32_t>(c.builtinCode, 127));
-            codes.push_back(fb::CreateOperatorCode(fbb, deprecated,
-                                                   c.customCode.empty() ? 0 : fbb.CreateString(c.customCode),
-                                                   c.version, static_cast<fb::BuiltinOperator>(c.builtinCode)));
+            int8_t deprecated = c.deprecatedBuiltinCode
+                                    ? *c.deprecatedBuiltinCode
+                                    : static_cast<int8_t>(std::min<int32_t>(c.builtinCode, 127));
+            codes.push_back(fb::CreateOperatorCode(
+                fbb, deprecated, c.customCode.empty() ? 0 : fbb.CreateString(c.customCode), c.version,
+                static_cast<fb::BuiltinOperator>(c.builtinCode)));
         }
         std::vector<flatbuffers::Offset<fb::SubGraph>> subs;
         for (const auto& sg : subgraphs) {
@@ -104,11 +109,14 @@ std::vector<uint8_t> ModelBuilder::build() const {
                     flatbuffers::Offset<void> details = 0;
                     fb::QuantizationDetails detailsType = fb::QuantizationDetails::NONE;
                     if (q.blockSize != 0) {
-                        details = fb::CreateBlockwiseQuantization(fbb, q.blockScales, q.blockZeroPoints, q.blockSize).Union();
+                        details = fb::CreateBlockwiseQuantization(fbb, q.blockScales, q.blockZeroPoints,
+                                                                  q.blockSize)
+                                      .Union();
                         detailsType = fb::QuantizationDetails::BlockwiseQuantization;
                     }
                     quant = fb::CreateQuantizationParameters(
-                        fbb, q.min.empty() ? 0 : fbb.CreateVector(q.min), q.max.empty() ? 0 : fbb.CreateVector(q.max),
+                        fbb, q.min.empty() ? 0 : fbb.CreateVector(q.min),
+                        q.max.empty() ? 0 : fbb.CreateVector(q.max),
                         q.scale.empty() ? 0 : fbb.CreateVector(q.scale),
                         q.zeroPoint.empty() ? 0 : fbb.CreateVector(q.zeroPoint), detailsType, details,
                         q.quantizedDimension);
@@ -118,23 +126,28 @@ std::vector<uint8_t> ModelBuilder::build() const {
                     std::vector<flatbuffers::Offset<fb::DimensionMetadata>> dims;
                     for (const auto& d : t.sparsity->dims) {
                         if (d.sparse) {
-                            auto seg = d.omitSegments ? 0 : fb::CreateInt32Vector(fbb, fbb.CreateVector(d.segments)).Union();
+                            auto seg = d.omitSegments
+                                           ? 0
+                                           : fb::CreateInt32Vector(fbb, fbb.CreateVector(d.segments)).Union();
                             auto idx = fb::CreateInt32Vector(fbb, fbb.CreateVector(d.indices)).Union();
                             dims.push_back(fb::CreateDimensionMetadata(
                                 fbb, fb::DimensionType::SPARSE_CSR, 0,
-                                d.omitSegments ? fb::SparseIndexVector::NONE : fb::SparseIndexVector::Int32Vector, seg,
-                                fb::SparseIndexVector::Int32Vector, idx));
+                                d.omitSegments ? fb::SparseIndexVector::NONE
+                                               : fb::SparseIndexVector::Int32Vector,
+                                seg, fb::SparseIndexVector::Int32Vector, idx));
                         } else {
-                            dims.push_back(fb::CreateDimensionMetadata(fbb, fb::DimensionType::DENSE, d.denseSize));
+                            dims.push_back(
+                                fb::CreateDimensionMetadata(fbb, fb::DimensionType::DENSE, d.denseSize));
                         }
                     }
                     sparsity = fb::CreateSparsityParameters(fbb, fbb.CreateVector(t.sparsity->traversalOrder),
-                                                            fbb.CreateVector(t.sparsity->blockMap), fbb.CreateVector(dims));
+                                                            fbb.CreateVector(t.sparsity->blockMap),
+                                                            fbb.CreateVector(dims));
                 }
                 auto type = t.rawType >= 0 ? static_cast<fb::TensorType>(t.rawType) : t.type;
                 tensors.push_back(fb::CreateTensor(
-                    fbb, fbb.CreateVector(t.shape), type, t.buffer, fbb.CreateString(t.name), quant, t.isVariable,
-                    sparsity, t.shapeSignature ? fbb.CreateVector(*t.shapeSignature) : 0));
+                    fbb, fbb.CreateVector(t.shape), type, t.buffer, fbb.CreateString(t.name), quant,
+                    t.isVariable, sparsity, t.shapeSignature ? fbb.CreateVector(*t.shapeSignature) : 0));
             }
             std::vector<flatbuffers::Offset<fb::Operator>> ops;
             for (const auto& op : sg.operators) {
@@ -151,7 +164,8 @@ std::vector<uint8_t> ModelBuilder::build() const {
                 b.add_builtin_options_type(op.optionsType);
                 if (!options.IsNull()) b.add_builtin_options(options);
                 if (!custom.IsNull()) b.add_custom_options(custom);
-                if (op.largeCustomOptionsOffset) b.add_large_custom_options_offset(op.largeCustomOptionsOffset);
+                if (op.largeCustomOptionsOffset)
+                    b.add_large_custom_options_offset(op.largeCustomOptionsOffset);
                 if (op.largeCustomOptionsSize) b.add_large_custom_options_size(op.largeCustomOptionsSize);
                 ops.push_back(b.Finish());
             }
@@ -175,7 +189,8 @@ std::vector<uint8_t> ModelBuilder::build() const {
         for (const auto& s : signatures) {
             auto maps = [&](const std::vector<std::pair<std::string, uint32_t>>& v) {
                 std::vector<flatbuffers::Offset<fb::TensorMap>> out;
-                for (const auto& [name, idx] : v) out.push_back(fb::CreateTensorMap(fbb, fbb.CreateString(name), idx));
+                for (const auto& [name, idx] : v)
+                    out.push_back(fb::CreateTensorMap(fbb, fbb.CreateString(name), idx));
                 return fbb.CreateVector(out);
             };
             auto in = maps(s.inputs);
@@ -183,10 +198,12 @@ std::vector<uint8_t> ModelBuilder::build() const {
             sigs.push_back(fb::CreateSignatureDef(fbb, in, out, fbb.CreateString(s.key), s.subgraph));
         }
         std::vector<flatbuffers::Offset<fb::Metadata>> md;
-        for (const auto& [name, buffer] : metadata) md.push_back(fb::CreateMetadata(fbb, fbb.CreateString(name), buffer));
-        auto model = fb::CreateModel(fbb, version, fbb.CreateVector(codes), fbb.CreateVector(subs),
-                                     fbb.CreateString(description), fbb.CreateVector(bufs), 0,
-                                     md.empty() ? 0 : fbb.CreateVector(md), sigs.empty() ? 0 : fbb.CreateVector(sigs));
+        for (const auto& [name, buffer] : metadata)
+            md.push_back(fb::CreateMetadata(fbb, fbb.CreateString(name), buffer));
+        auto model =
+            fb::CreateModel(fbb, version, fbb.CreateVector(codes), fbb.CreateVector(subs),
+                            fbb.CreateString(description), fbb.CreateVector(bufs), 0,
+                            md.empty() ? 0 : fbb.CreateVector(md), sigs.empty() ? 0 : fbb.CreateVector(sigs));
         if (writeIdentifier)
             fbb.Finish(model, fb::ModelIdentifier());
         else
@@ -196,7 +213,8 @@ std::vector<uint8_t> ModelBuilder::build() const {
 
     std::vector<uint64_t> offsets(buffers.size(), 0);
     std::vector<uint8_t> bytes = serialise(offsets);
-    bool anyExternal = std::any_of(buffers.begin(), buffers.end(), [](const BufferSpec& b) { return b.external && !b.rawOffset; });
+    bool anyExternal = std::any_of(buffers.begin(), buffers.end(),
+                                   [](const BufferSpec& b) { return b.external && !b.rawOffset; });
     if (!anyExternal) return bytes;
     // Offsets are 8-byte values whether zero or not only if present; iterate until the size is stable.
     for (int round = 0; round < 4; ++round) {
@@ -232,7 +250,10 @@ ModelBuilder ModelBuilder::smallFloatModel() {
     b.addOperator(fb::BuiltinOperator::RELU, {fc}, {output});
     b.subgraphs[0].inputs = {input};
     b.subgraphs[0].outputs = {output};
-    b.signatures.push_back({"serving_default", 0, {{"x", static_cast<uint32_t>(input)}}, {{"y", static_cast<uint32_t>(output)}}});
+    b.signatures.push_back({"serving_default",
+                            0,
+                            {{"x", static_cast<uint32_t>(input)}},
+                            {{"y", static_cast<uint32_t>(output)}}});
     return b;
 }
 

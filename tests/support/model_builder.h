@@ -82,7 +82,7 @@ struct SignatureSpec {
 };
 
 class ModelBuilder {
-public:
+  public:
     ModelBuilder();  // starts with the empty buffer 0 and one subgraph
 
     std::vector<OperatorCodeSpec> operatorCodes;
@@ -97,7 +97,8 @@ public:
     // Conveniences on subgraph 0 unless said otherwise; each returns the new index.
     uint32_t addBuffer(std::vector<uint8_t> data, bool external = false);
     int32_t addTensor(TensorSpec tensor, uint32_t subgraph = 0);
-    int32_t addTensor(std::string name, fb::TensorType type, std::vector<int32_t> shape, uint32_t subgraph = 0);
+    int32_t addTensor(std::string name, fb::TensorType type, std::vector<int32_t> shape,
+                      uint32_t subgraph = 0);
     int32_t addConstant(std::string name, std::vector<int32_t> shape, const std::vector<float>& values,
                         uint32_t subgraph = 0);
     int32_t addConstantBytes(std::string name, fb::TensorType type, std::vector<int32_t> shape,

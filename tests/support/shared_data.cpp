@@ -9,19 +9,24 @@ namespace fs = std::filesystem;
 
 namespace litescope::test {
 
-std::string sharedDir() { return LITESCOPE_SHARED_DIR; }
+std::string sharedDir() {
+    return LITESCOPE_SHARED_DIR;
+}
 
-std::string modelPath(const std::string& relative) { return sharedDir() + "/models/" + relative; }
+std::string modelPath(const std::string& relative) {
+    return sharedDir() + "/models/" + relative;
+}
 
 std::vector<std::string> allModels() {
     std::vector<std::string> out;
     const fs::path root = fs::path(sharedDir()) / "models";
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file()) continue;
         const std::string ext = it->path().extension().string();
-        if (ext == ".tflite" || ext == ".tfl" || ext == ".bin") out.push_back(fs::relative(it->path(), root).string());
+        if (ext == ".tflite" || ext == ".tfl" || ext == ".bin")
+            out.push_back(fs::relative(it->path(), root).string());
     }
     std::sort(out.begin(), out.end());
     return out;

@@ -9,7 +9,8 @@ namespace litescope::test {
 // The shared folder (models/, golden/, golden-all/), as handed to the build.
 std::string sharedDir();
 std::string modelPath(const std::string& relative);  // relative to shared/models
-// Every model file (.tflite, .tfl, .bin with a TFLite or broken body) under shared/models, relative paths, sorted.
+// Every model file (.tflite, .tfl, .bin with a TFLite or broken body) under shared/models, relative paths,
+// sorted.
 std::vector<std::string> allModels();
 std::string readText(const std::string& path);
 

@@ -2,9 +2,13 @@
 
 namespace litescope::test {
 
-SingleOpModel::SingleOpModel(fb::BuiltinOperator op, int version) { op_.opcodeIndex = builder_.addOperatorCode(op, version); }
+SingleOpModel::SingleOpModel(fb::BuiltinOperator op, int version) {
+    op_.opcodeIndex = builder_.addOperatorCode(op, version);
+}
 
-SingleOpModel::SingleOpModel(const std::string& customCode) { op_.opcodeIndex = builder_.addCustomCode(customCode); }
+SingleOpModel::SingleOpModel(const std::string& customCode) {
+    op_.opcodeIndex = builder_.addCustomCode(customCode);
+}
 
 int SingleOpModel::addInput(fb::TensorType type, std::vector<int32_t> shape, std::optional<QuantSpec> quant) {
     TensorSpec t;
@@ -48,7 +52,8 @@ int SingleOpModel::addVariableInput(fb::TensorType type, std::vector<int32_t> sh
     return static_cast<int>(op_.inputs.size() - 1);
 }
 
-int SingleOpModel::addOutput(fb::TensorType type, std::vector<int32_t> shape, std::optional<QuantSpec> quant) {
+int SingleOpModel::addOutput(fb::TensorType type, std::vector<int32_t> shape,
+                             std::optional<QuantSpec> quant) {
     TensorSpec t;
     t.name = "output" + std::to_string(op_.outputs.size());
     t.type = type;
@@ -66,7 +71,9 @@ void SingleOpModel::setOptions(fb::BuiltinOptions type,
     op_.options = std::move(f);
 }
 
-void SingleOpModel::setCustomOptions(std::vector<uint8_t> bytes) { op_.customOptions = std::move(bytes); }
+void SingleOpModel::setCustomOptions(std::vector<uint8_t> bytes) {
+    op_.customOptions = std::move(bytes);
+}
 
 Status SingleOpModel::build(int threads) {
     builder_.subgraphs[0].operators = {op_};
@@ -86,9 +93,13 @@ Status SingleOpModel::resizeInput(int input, std::vector<int32_t> shape) {
                                      Shape(std::span<const int32_t>(shape.data(), shape.size())));
 }
 
-Status SingleOpModel::prepare() { return interpreter_->prepare(); }
+Status SingleOpModel::prepare() {
+    return interpreter_->prepare();
+}
 
-Status SingleOpModel::invoke() { return interpreter_->invoke(); }
+Status SingleOpModel::invoke() {
+    return interpreter_->invoke();
+}
 
 RuntimeTensor& SingleOpModel::inputTensor(int input) {
     return interpreter_->main().tensor(op_.inputs[static_cast<size_t>(input)]);

@@ -12,13 +12,14 @@
 namespace litescope::test {
 
 class SingleOpModel {
-public:
+  public:
     explicit SingleOpModel(fb::BuiltinOperator op, int version = 1);
     // A custom op instead of a builtin.
     explicit SingleOpModel(const std::string& customCode);
 
     // Inputs are graph inputs unless given constant data. Returns the operator's input position.
-    int addInput(fb::TensorType type, std::vector<int32_t> shape, std::optional<QuantSpec> quant = std::nullopt);
+    int addInput(fb::TensorType type, std::vector<int32_t> shape,
+                 std::optional<QuantSpec> quant = std::nullopt);
     template <typename T>
     int addConstInput(fb::TensorType type, std::vector<int32_t> shape, const std::vector<T>& values,
                       std::optional<QuantSpec> quant = std::nullopt) {
@@ -29,10 +30,12 @@ public:
     void addOmittedInput();  // an optional input given as -1
     // A variable tensor (state kept across invokes, zero at start), not a graph input.
     int addVariableInput(fb::TensorType type, std::vector<int32_t> shape);
-    int addOutput(fb::TensorType type, std::vector<int32_t> shape = {}, std::optional<QuantSpec> quant = std::nullopt);
+    int addOutput(fb::TensorType type, std::vector<int32_t> shape = {},
+                  std::optional<QuantSpec> quant = std::nullopt);
 
     // The operator's builtin options, written with the generated Create...Options functions.
-    void setOptions(fb::BuiltinOptions type, std::function<flatbuffers::Offset<void>(flatbuffers::FlatBufferBuilder&)> f);
+    void setOptions(fb::BuiltinOptions type,
+                    std::function<flatbuffers::Offset<void>(flatbuffers::FlatBufferBuilder&)> f);
     void setCustomOptions(std::vector<uint8_t> bytes);
     ModelBuilder& builder() { return builder_; }
 
@@ -59,7 +62,7 @@ public:
     RuntimeTensor& outputTensor(int output);
     Interpreter& interpreter() { return *interpreter_; }
 
-private:
+  private:
     ModelBuilder builder_;
     OperatorSpec op_;
     std::vector<int32_t> graphInputs_;  // op input position -> graph input index, or -1 for constants

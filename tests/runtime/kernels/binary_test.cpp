@@ -19,9 +19,15 @@ std::pair<std::vector<int32_t>, std::vector<int32_t>> broadcastPair(std::mt19937
     for (int d = 0; d < rank; ++d) {
         const int32_t n = 1 + static_cast<int32_t>(rng() % 4);
         switch (rng() % 3) {
-            case 0: a.push_back(n), b.push_back(n); break;
-            case 1: a.push_back(n), b.push_back(1); break;
-            default: a.push_back(1), b.push_back(n); break;
+            case 0:
+                a.push_back(n), b.push_back(n);
+                break;
+            case 1:
+                a.push_back(n), b.push_back(1);
+                break;
+            default:
+                a.push_back(1), b.push_back(n);
+                break;
         }
     }
     if (rng() % 3 == 0) b.erase(b.begin(), b.begin() + static_cast<long>(rng() % b.size()));  // lower rank
@@ -29,22 +35,28 @@ std::pair<std::vector<int32_t>, std::vector<int32_t>> broadcastPair(std::mt19937
 }
 
 std::vector<int32_t> broadcastOut(std::vector<int32_t> a, std::vector<int32_t> b) {
-    while (b.size() < a.size()) b.insert(b.begin(), 1);
-    while (a.size() < b.size()) a.insert(a.begin(), 1);
+    while (b.size() < a.size())
+        b.insert(b.begin(), 1);
+    while (a.size() < b.size())
+        a.insert(a.begin(), 1);
     std::vector<int32_t> out(a.size());
-    for (size_t i = 0; i < a.size(); ++i) out[i] = std::max(a[i], b[i]);
+    for (size_t i = 0; i < a.size(); ++i)
+        out[i] = std::max(a[i], b[i]);
     return out;
 }
 
 // The obviously-correct reference: full multi-index arithmetic.
 template <typename T, typename Fn>
-std::vector<T> reference(const std::vector<T>& va, std::vector<int32_t> a, const std::vector<T>& vb, std::vector<int32_t> b,
-                         Fn fn) {
+std::vector<T> reference(const std::vector<T>& va, std::vector<int32_t> a, const std::vector<T>& vb,
+                         std::vector<int32_t> b, Fn fn) {
     std::vector<int32_t> out = broadcastOut(a, b);
-    while (a.size() < out.size()) a.insert(a.begin(), 1);
-    while (b.size() < out.size()) b.insert(b.begin(), 1);
+    while (a.size() < out.size())
+        a.insert(a.begin(), 1);
+    while (b.size() < out.size())
+        b.insert(b.begin(), 1);
     int64_t n = 1;
-    for (int32_t d : out) n *= d;
+    for (int32_t d : out)
+        n *= d;
     std::vector<T> result(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
         int64_t rem = i, ia = 0, ib = 0, sa = 1, sb = 1;
@@ -64,10 +76,12 @@ std::vector<T> reference(const std::vector<T>& va, std::vector<int32_t> a, const
 template <typename T>
 std::vector<T> randomValues(std::mt19937& rng, const std::vector<int32_t>& shape, double lo, double hi) {
     int64_t n = 1;
-    for (int32_t d : shape) n *= d;
+    for (int32_t d : shape)
+        n *= d;
     std::vector<T> v(static_cast<size_t>(n));
     std::uniform_real_distribution<double> dist(lo, hi);
-    for (auto& x : v) x = static_cast<T>(dist(rng));
+    for (auto& x : v)
+        x = static_cast<T>(dist(rng));
     return v;
 }
 
@@ -119,8 +133,9 @@ TEST(BinaryKernels, FusedRelu6OnAdd) {
     m.addInput(fb::TensorType::FLOAT32, {4});
     m.addInput(fb::TensorType::FLOAT32, {4});
     m.addOutput(fb::TensorType::FLOAT32);
-    m.setOptions(fb::BuiltinOptions::AddOptions,
-                 [](flatbuffers::FlatBufferBuilder& fbb) { return fb::CreateAddOptions(fbb, fb::ActivationFunctionType::RELU6).Union(); });
+    m.setOptions(fb::BuiltinOptions::AddOptions, [](flatbuffers::FlatBufferBuilder& fbb) {
+        return fb::CreateAddOptions(fbb, fb::ActivationFunctionType::RELU6).Union();
+    });
     ASSERT_TRUE(m.build().isOk());
     m.setInput<float>(0, {-3, 1, 5, 2});
     m.setInput<float>(1, {1, 1, 5, 0.5f});

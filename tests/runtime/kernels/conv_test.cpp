@@ -717,7 +717,7 @@ TEST(Conv3D, MatchesDirectLoopOnRandomShapes) {
 
 // Kernels prepared while this lives use the given instruction set (the portable one on any machine).
 class IsaOverride {
-public:
+  public:
     explicit IsaOverride(kernels::gemm::Isa isa) { kernels::gemm::setActiveIsa(isa); }
     ~IsaOverride() { kernels::gemm::setActiveIsa(kernels::gemm::nativeIsa()); }
 };

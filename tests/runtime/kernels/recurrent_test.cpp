@@ -18,21 +18,25 @@ TEST(RecurrentKernels, SequenceLstmWithBiasOnlyGatesFollowsTheCellEquations) {
     SingleOpModel m(B::UNIDIRECTIONAL_SEQUENCE_LSTM);
     m.addInput(fb::TensorType::FLOAT32, {1, 2, 1});  // batch 1, time 2, input 1
     auto zeros = [](int n) { return std::vector<float>(static_cast<size_t>(n), 0.f); };
-    for (int i = 0; i < 4; ++i) m.addConstInput(fb::TensorType::FLOAT32, {1, 1}, zeros(1));  // input weights
-    for (int i = 0; i < 4; ++i) m.addConstInput(fb::TensorType::FLOAT32, {1, 1}, zeros(1));  // recurrent weights
-    for (int i = 0; i < 3; ++i) m.addOmittedInput();                                          // no peephole
+    for (int i = 0; i < 4; ++i)
+        m.addConstInput(fb::TensorType::FLOAT32, {1, 1}, zeros(1));  // input weights
+    for (int i = 0; i < 4; ++i)
+        m.addConstInput(fb::TensorType::FLOAT32, {1, 1}, zeros(1));  // recurrent weights
+    for (int i = 0; i < 3; ++i)
+        m.addOmittedInput();  // no peephole
     m.addConstInput(fb::TensorType::FLOAT32, {1}, zeros(1));
     m.addConstInput(fb::TensorType::FLOAT32, {1}, zeros(1));
     m.addConstInput(fb::TensorType::FLOAT32, {1}, std::vector<float>{biasC});
     m.addConstInput(fb::TensorType::FLOAT32, {1}, zeros(1));
-    m.addOmittedInput();  // projection weights
-    m.addOmittedInput();  // projection bias
+    m.addOmittedInput();                                  // projection weights
+    m.addOmittedInput();                                  // projection bias
     m.addVariableInput(fb::TensorType::FLOAT32, {1, 1});  // output state
     m.addVariableInput(fb::TensorType::FLOAT32, {1, 1});  // cell state
     m.addOutput(fb::TensorType::FLOAT32, {1, 2, 1});
-    m.setOptions(fb::BuiltinOptions::UnidirectionalSequenceLSTMOptions, [](flatbuffers::FlatBufferBuilder& f) {
-        return fb::CreateUnidirectionalSequenceLSTMOptions(f, fb::ActivationFunctionType::TANH).Union();
-    });
+    m.setOptions(
+        fb::BuiltinOptions::UnidirectionalSequenceLSTMOptions, [](flatbuffers::FlatBufferBuilder& f) {
+            return fb::CreateUnidirectionalSequenceLSTMOptions(f, fb::ActivationFunctionType::TANH).Union();
+        });
     ASSERT_TRUE(m.build().isOk());
     m.setInput<float>(0, {0.3f, -0.7f});
     ASSERT_TRUE(m.invoke().isOk());
@@ -53,7 +57,8 @@ TEST(RecurrentKernels, SvdfMatchesAPlainLoopAcrossInvokes) {
     const int batch = 2, input = 3, filters = 4, memory = 5, rank = 2, units = filters / rank;
     auto rnd = [&](int n) {
         std::vector<float> v(static_cast<size_t>(n));
-        for (auto& x : v) x = d(rng);
+        for (auto& x : v)
+            x = d(rng);
         return v;
     };
     auto feature = rnd(filters * input), time = rnd(filters * memory), bias = rnd(units);
@@ -79,18 +84,24 @@ TEST(RecurrentKernels, SvdfMatchesAPlainLoopAcrossInvokes) {
             std::vector<float> perFilter(static_cast<size_t>(filters));
             for (int f = 0; f < filters; ++f) {
                 float* s = &refState[static_cast<size_t>((b * filters + f) * memory)];
-                for (int k = 0; k + 1 < memory; ++k) s[k] = s[k + 1];
+                for (int k = 0; k + 1 < memory; ++k)
+                    s[k] = s[k + 1];
                 float dot = 0;
-                for (int i = 0; i < input; ++i) dot += feature[static_cast<size_t>(f * input + i)] * x[static_cast<size_t>(b * input + i)];
+                for (int i = 0; i < input; ++i)
+                    dot +=
+                        feature[static_cast<size_t>(f * input + i)] * x[static_cast<size_t>(b * input + i)];
                 s[memory - 1] = dot;
                 float acc = 0;
-                for (int k = 0; k < memory; ++k) acc += s[k] * time[static_cast<size_t>(f * memory + k)];
+                for (int k = 0; k < memory; ++k)
+                    acc += s[k] * time[static_cast<size_t>(f * memory + k)];
                 perFilter[static_cast<size_t>(f)] = acc;
             }
             for (int u = 0; u < units; ++u) {
                 float v = bias[static_cast<size_t>(u)];
-                for (int r = 0; r < rank; ++r) v += perFilter[static_cast<size_t>(u * rank + r)];
-                EXPECT_NEAR(out[static_cast<size_t>(b * units + u)], std::max(v, 0.f), 1e-5) << "step " << step;
+                for (int r = 0; r < rank; ++r)
+                    v += perFilter[static_cast<size_t>(u * rank + r)];
+                EXPECT_NEAR(out[static_cast<size_t>(b * units + u)], std::max(v, 0.f), 1e-5)
+                    << "step " << step;
             }
         }
     }

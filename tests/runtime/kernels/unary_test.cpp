@@ -379,16 +379,35 @@ void put(uint8_t* p, double v) {
 
 void storeAs(const CastType& t, double v, uint8_t* p) {
     switch (t.type) {
-        case TT::FLOAT32: put<float>(p, v); break;
-        case TT::FLOAT64: put<double>(p, v); break;
-        case TT::INT32: put<int32_t>(p, v); break;
-        case TT::INT64: put<int64_t>(p, v); break;
-        case TT::BOOL: put<uint8_t>(p, v != 0 ? 1 : 0); break;
-        case TT::UINT8: put<uint8_t>(p, v); break;
-        case TT::INT8: put<int8_t>(p, v); break;
-        case TT::INT16: put<int16_t>(p, v); break;
-        case TT::UINT32: put<uint32_t>(p, v); break;
-        default: FAIL();
+        case TT::FLOAT32:
+            put<float>(p, v);
+            break;
+        case TT::FLOAT64:
+            put<double>(p, v);
+            break;
+        case TT::INT32:
+            put<int32_t>(p, v);
+            break;
+        case TT::INT64:
+            put<int64_t>(p, v);
+            break;
+        case TT::BOOL:
+            put<uint8_t>(p, v != 0 ? 1 : 0);
+            break;
+        case TT::UINT8:
+            put<uint8_t>(p, v);
+            break;
+        case TT::INT8:
+            put<int8_t>(p, v);
+            break;
+        case TT::INT16:
+            put<int16_t>(p, v);
+            break;
+        case TT::UINT32:
+            put<uint32_t>(p, v);
+            break;
+        default:
+            FAIL();
     }
 }
 
