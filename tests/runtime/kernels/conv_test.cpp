@@ -11,31 +11,13 @@
 
 #include "runtime/kernels/gemm.h"
 #include "tests/support/single_op_model.h"
+#include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
 
 using B = fb::BuiltinOperator;
 using Act = fb::ActivationFunctionType;
-
-int64_t product(const std::vector<int32_t>& shape) {
-    int64_t n = 1;
-    for (int32_t d : shape)
-        n *= d;
-    return n;
-}
-
-std::vector<float> randomFloats(std::mt19937& rng, int64_t n) {
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    std::vector<float> v(static_cast<size_t>(n));
-    for (float& x : v)
-        x = dist(rng);
-    return v;
-}
-
-int32_t pick(std::mt19937& rng, int32_t lo, int32_t hi) {
-    return lo + static_cast<int32_t>(rng() % static_cast<uint32_t>(hi - lo + 1));
-}
 
 Act randomActivation(std::mt19937& rng) {
     const Act acts[] = {Act::NONE, Act::RELU, Act::RELU6, Act::RELU_N1_TO_1};
@@ -115,7 +97,7 @@ std::vector<float> conv2dRef(const Conv2DCase& p, const std::vector<float>& in,
                   ax = axisRef(p.padding, p.w, p.kw, p.sw, p.dw);
     const int32_t icg = p.c / p.groups, ocg = p.oc / p.groups;
     outShape = {p.batch, ay.out, ax.out, p.oc};
-    std::vector<float> out(static_cast<size_t>(product(outShape)));
+    std::vector<float> out(static_cast<size_t>(elementCount(outShape)));
     for (int32_t b = 0; b < p.batch; ++b)
         for (int32_t oy = 0; oy < ay.out; ++oy)
             for (int32_t ox = 0; ox < ax.out; ++ox)
@@ -141,8 +123,8 @@ std::vector<float> conv2dRef(const Conv2DCase& p, const std::vector<float>& in,
 void runConv2D(const Conv2DCase& p, std::mt19937& rng) {
     const std::vector<int32_t> inShape = {p.batch, p.h, p.w, p.c},
                                fShape = {p.oc, p.kh, p.kw, p.c / p.groups};
-    auto in = randomFloats(rng, product(inShape));
-    auto filter = randomFloats(rng, product(fShape));
+    auto in = randomFloats(rng, elementCount(inShape));
+    auto filter = randomFloats(rng, elementCount(fShape));
     auto bias = randomFloats(rng, p.oc);
     SingleOpModel m(B::CONV_2D);
     m.addInput(fb::TensorType::FLOAT32, inShape);
@@ -362,7 +344,8 @@ Status buildConv(std::vector<int32_t> in, std::vector<int32_t> filter, fb::Tenso
         quant->zeroPoint = {0};
     }
     m.addConstBytes(filterType, filter,
-                    std::vector<uint8_t>(static_cast<size_t>(product(filter) * (isFloat ? 4 : 1))), quant);
+                    std::vector<uint8_t>(static_cast<size_t>(elementCount(filter) * (isFloat ? 4 : 1))),
+                    quant);
     m.addOutput(fb::TensorType::FLOAT32);
     m.setOptions(fb::BuiltinOptions::Conv2DOptions, [stride](flatbuffers::FlatBufferBuilder& f) {
         return fb::CreateConv2DOptions(f, fb::Padding::SAME, stride, stride).Union();
@@ -407,8 +390,8 @@ struct DepthwiseCase {
 void runDepthwise(const DepthwiseCase& p, std::mt19937& rng) {
     const int32_t oc = p.c * p.multiplier;
     const std::vector<int32_t> inShape = {p.batch, p.h, p.w, p.c}, fShape = {1, p.kh, p.kw, oc};
-    auto in = randomFloats(rng, product(inShape));
-    auto filter = randomFloats(rng, product(fShape));
+    auto in = randomFloats(rng, elementCount(inShape));
+    auto filter = randomFloats(rng, elementCount(fShape));
     auto bias = randomFloats(rng, oc);
     SingleOpModel m(B::DEPTHWISE_CONV_2D);
     m.addInput(fb::TensorType::FLOAT32, inShape);
@@ -428,7 +411,7 @@ void runDepthwise(const DepthwiseCase& p, std::mt19937& rng) {
     const AxisRef ay = axisRef(p.padding, p.h, p.kh, p.sh, p.dh),
                   ax = axisRef(p.padding, p.w, p.kw, p.sw, p.dw);
     const std::vector<int32_t> outShape = {p.batch, ay.out, ax.out, oc};
-    std::vector<float> want(static_cast<size_t>(product(outShape)));
+    std::vector<float> want(static_cast<size_t>(elementCount(outShape)));
     for (int32_t b = 0; b < p.batch; ++b)
         for (int32_t oy = 0; oy < ay.out; ++oy)
             for (int32_t ox = 0; ox < ax.out; ++ox)
@@ -540,8 +523,8 @@ void runTransposeConv(const TransposeCase& p, std::mt19937& rng) {
     const int32_t h = ay.out, w = ax.out;
     const std::vector<int32_t> inShape = {p.batch, h, w, p.c}, wShape = {p.oc, p.kh, p.kw, p.c};
     const std::vector<int32_t> outShape = {p.batch, p.outH, p.outW, p.oc};
-    auto in = randomFloats(rng, product(inShape));
-    auto weights = randomFloats(rng, product(wShape));
+    auto in = randomFloats(rng, elementCount(inShape));
+    auto weights = randomFloats(rng, elementCount(wShape));
     auto bias = randomFloats(rng, p.oc);
     SingleOpModel m(B::TRANSPOSE_CONV, 4);
     if (p.constShape)
@@ -568,7 +551,7 @@ void runTransposeConv(const TransposeCase& p, std::mt19937& rng) {
     // Each input pixel spreads its weighted values over the output window it maps to.
     const int32_t padH = std::max((h - 1) * p.sh + p.kh - p.outH, 0) / 2,
                   padW = std::max((w - 1) * p.sw + p.kw - p.outW, 0) / 2;
-    std::vector<double> acc(static_cast<size_t>(product(outShape)), 0.0);
+    std::vector<double> acc(static_cast<size_t>(elementCount(outShape)), 0.0);
     for (int32_t b = 0; b < p.batch; ++b)
         for (int32_t iy = 0; iy < h; ++iy)
             for (int32_t ix = 0; ix < w; ++ix)
@@ -659,8 +642,8 @@ TEST(Conv3D, MatchesDirectLoopOnRandomShapes) {
         const int threads = pick(rng, 1, 3);
         const std::vector<int32_t> inShape = {batch, in[0], in[1], in[2], c},
                                    fShape = {k[0], k[1], k[2], c, oc};
-        auto input = randomFloats(rng, product(inShape));
-        auto filter = randomFloats(rng, product(fShape));
+        auto input = randomFloats(rng, elementCount(inShape));
+        auto filter = randomFloats(rng, elementCount(fShape));
         auto bias = randomFloats(rng, oc);
         SingleOpModel m(B::CONV_3D);
         m.addInput(fb::TensorType::FLOAT32, inShape);
@@ -680,7 +663,7 @@ TEST(Conv3D, MatchesDirectLoopOnRandomShapes) {
         for (int a = 0; a < 3; ++a)
             ax[a] = axisRef(padding, in[a], k[a], s[a], dl[a]);
         const std::vector<int32_t> outShape = {batch, ax[0].out, ax[1].out, ax[2].out, oc};
-        std::vector<float> want(static_cast<size_t>(product(outShape)));
+        std::vector<float> want(static_cast<size_t>(elementCount(outShape)));
         size_t o = 0;
         for (int32_t b = 0; b < batch; ++b)
             for (int32_t od = 0; od < ax[0].out; ++od)

@@ -8,31 +8,13 @@
 
 #include "runtime/kernels/gemm.h"
 #include "tests/support/single_op_model.h"
+#include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
 
 using B = fb::BuiltinOperator;
 using Act = fb::ActivationFunctionType;
-
-int64_t product(const std::vector<int32_t>& shape) {
-    int64_t n = 1;
-    for (int32_t d : shape)
-        n *= d;
-    return n;
-}
-
-std::vector<float> randomFloats(std::mt19937& rng, int64_t n) {
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    std::vector<float> v(static_cast<size_t>(n));
-    for (float& x : v)
-        x = dist(rng);
-    return v;
-}
-
-int32_t pick(std::mt19937& rng, int32_t lo, int32_t hi) {
-    return lo + static_cast<int32_t>(rng() % static_cast<uint32_t>(hi - lo + 1));
-}
 
 float activate(double v, Act a) {
     float x = static_cast<float>(v);
@@ -75,8 +57,8 @@ struct FcCase {
 
 void runFullyConnected(const FcCase& p, std::mt19937& rng) {
     const int32_t depth = p.inShape.back();
-    const int64_t rows = product(p.inShape) / depth;
-    auto in = randomFloats(rng, product(p.inShape));
+    const int64_t rows = elementCount(p.inShape) / depth;
+    auto in = randomFloats(rng, elementCount(p.inShape));
     auto weights = randomFloats(rng, int64_t{p.units} * depth);
     auto bias = randomFloats(rng, p.units);
     SingleOpModel m(B::FULLY_CONNECTED);
@@ -237,8 +219,8 @@ void runBatchMatmul(const MatmulCase& p, std::mt19937& rng) {
     lhsShape.push_back(p.adjX ? p.m : p.k);
     rhsShape.push_back(p.adjY ? p.n : p.k);
     rhsShape.push_back(p.adjY ? p.k : p.n);
-    auto lhs = randomFloats(rng, product(lhsShape));
-    auto rhs = randomFloats(rng, product(rhsShape));
+    auto lhs = randomFloats(rng, elementCount(lhsShape));
+    auto rhs = randomFloats(rng, elementCount(rhsShape));
     SingleOpModel m(B::BATCH_MATMUL);
     m.addInput(fb::TensorType::FLOAT32, lhsShape);
     if (p.constRhs)
@@ -266,7 +248,7 @@ void runBatchMatmul(const MatmulCase& p, std::mt19937& rng) {
     std::copy(p.rhsBatch.begin(), p.rhsBatch.end(), rb.begin() + static_cast<long>(rank - p.rhsBatch.size()));
     for (size_t d = 0; d < rank; ++d)
         ob[d] = std::max(lb[d], rb[d]);
-    const int64_t batches = product(ob);
+    const int64_t batches = elementCount(ob);
     std::vector<float> want;
     for (int64_t bi = 0; bi < batches; ++bi) {
         int64_t rem = bi, li = 0, ri = 0, ls = 1, rs = 1;

@@ -11,6 +11,7 @@
 
 #include "tests/support/shared_data.h"
 #include "tests/support/single_op_model.h"
+#include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
@@ -93,29 +94,6 @@ std::vector<T> as(const Bytes& b) {
     return v;
 }
 
-int64_t count(const Dims& s) {
-    int64_t n = 1;
-    for (int32_t d : s)
-        n *= d;
-    return n;
-}
-
-std::vector<int64_t> unravel(int64_t flat, const Dims& s) {
-    std::vector<int64_t> idx(s.size());
-    for (int d = static_cast<int>(s.size()) - 1; d >= 0; --d) {
-        idx[static_cast<size_t>(d)] = flat % s[static_cast<size_t>(d)];
-        flat /= s[static_cast<size_t>(d)];
-    }
-    return idx;
-}
-
-int64_t ravel(const std::vector<int64_t>& idx, const Dims& s) {
-    int64_t flat = 0;
-    for (size_t d = 0; d < s.size(); ++d)
-        flat = flat * s[d] + idx[d];
-    return flat;
-}
-
 Dims randomShape(std::mt19937& rng, int minRank, int maxRank, int maxDim, int minDim = 1) {
     const int rank = minRank + static_cast<int>(rng() % static_cast<unsigned>(maxRank - minRank + 1));
     Dims s(static_cast<size_t>(rank));
@@ -188,13 +166,13 @@ TEST(IndexKernels, GatherMatchesReferenceWithAxisAndBatchDims) {
         Dims indices(params.begin(), params.begin() + batchDims);
         for (int k = static_cast<int>(rng() % 3); k > 0; --k)
             indices.push_back(1 + static_cast<int32_t>(rng() % 3));
-        std::vector<int64_t> idx(static_cast<size_t>(count(indices)));
+        std::vector<int64_t> idx(static_cast<size_t>(elementCount(indices)));
         for (auto& v : idx)
             v = static_cast<int64_t>(rng() % static_cast<unsigned>(params[static_cast<size_t>(axis)]));
         Dims out(params.begin(), params.begin() + axis);
         out.insert(out.end(), indices.begin() + batchDims, indices.end());
         out.insert(out.end(), params.begin() + axis + 1, params.end());
-        const Bytes data = randomBytes(rng, e, count(params));
+        const Bytes data = randomBytes(rng, e, elementCount(params));
         // out[batch.., outer.., i.., inner..] = params[batch.., outer.., indices[batch.., i..], inner..]
         auto source = [&](int64_t i) {
             const auto o = unravel(i, out);
@@ -216,7 +194,7 @@ TEST(IndexKernels, GatherMatchesReferenceWithAxisAndBatchDims) {
             {Out(e.type)}, fb::BuiltinOptions::GatherOptions, gatherOptions(axisOption, batchOption));
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out), source)) << "trial " << trial;
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out), source)) << "trial " << trial;
     }
 }
 
@@ -265,7 +243,7 @@ TEST(IndexKernels, GatherNdMatchesReference) {
         const Dims params = randomShape(rng, 1, 4, 4);
         const int depth = 1 + static_cast<int>(rng() % params.size());
         Dims indices = randomShape(rng, 0, 2, 3);
-        const int64_t lookups = count(indices);
+        const int64_t lookups = elementCount(indices);
         indices.push_back(depth);
         std::vector<int64_t> idx;
         for (int64_t k = 0; k < lookups; ++k)
@@ -275,11 +253,11 @@ TEST(IndexKernels, GatherNdMatchesReference) {
         Dims out(indices.begin(), indices.end() - 1);
         out.insert(out.end(), params.begin() + depth, params.end());
         const Dims slice(params.begin() + depth, params.end());
-        const Bytes data = randomBytes(rng, e, count(params));
+        const Bytes data = randomBytes(rng, e, elementCount(params));
         auto source = [&](int64_t i) {
-            const int64_t k = i / count(slice);
+            const int64_t k = i / elementCount(slice);
             std::vector<int64_t> p(idx.begin() + k * depth, idx.begin() + (k + 1) * depth);
-            const auto rest = unravel(i % count(slice), slice);
+            const auto rest = unravel(i % elementCount(slice), slice);
             p.insert(p.end(), rest.begin(), rest.end());
             return ravel(p, params);
         };
@@ -288,7 +266,7 @@ TEST(IndexKernels, GatherNdMatchesReference) {
                        {Out(e.type)});
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out), source)) << "trial " << trial;
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out), source)) << "trial " << trial;
     }
     EXPECT_ERROR(
         run(B::GATHER_ND, {floats({2, 4}, std::vector<float>(8)), indexTensor(false, {1, 2}, {1, 4})},
@@ -308,15 +286,15 @@ TEST(IndexKernels, EmbeddingLookupCopiesRows) {
         std::vector<int64_t> ids(1 + rng() % 5);
         for (auto& id : ids)
             id = static_cast<int64_t>(rng() % static_cast<unsigned>(value[0]));
-        const Bytes data = randomBytes(rng, e, count(value));
+        const Bytes data = randomBytes(rng, e, elementCount(value));
         Dims out = value;
         out[0] = static_cast<int32_t>(ids.size());
-        const int64_t row = count(value) / value[0];
+        const int64_t row = elementCount(value) / value[0];
         Result r = run(B::EMBEDDING_LOOKUP,
                        {indexTensor(false, {out[0]}, ids), In(e.type, value, data, true)}, {Out(e.type)});
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out), [&](int64_t i) {
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out), [&](int64_t i) {
                       return ids[static_cast<size_t>(i / row)] * row + i % row;
                   }));
     }
@@ -336,7 +314,7 @@ TEST(IndexKernels, ScatterNdAddsUpdatesAndSumsDuplicates) {
         const Dims shape = randomShape(rng, 1, 4, 4);
         const int depth = 1 + static_cast<int>(rng() % shape.size());
         Dims indices = randomShape(rng, 0, 2, 4);
-        const int64_t lookups = count(indices);
+        const int64_t lookups = elementCount(indices);
         indices.push_back(depth);
         std::vector<int64_t> idx;
         for (int64_t k = 0; k < lookups; ++k)
@@ -345,13 +323,13 @@ TEST(IndexKernels, ScatterNdAddsUpdatesAndSumsDuplicates) {
                     static_cast<int64_t>(rng() % static_cast<unsigned>(shape[static_cast<size_t>(j)])));
         Dims updates(indices.begin(), indices.end() - 1);
         updates.insert(updates.end(), shape.begin() + depth, shape.end());
-        const int64_t slice = count(shape) / count(Dims(shape.begin(), shape.begin() + depth));
-        std::vector<float> upd(static_cast<size_t>(count(updates)));
+        const int64_t slice = elementCount(shape) / elementCount(Dims(shape.begin(), shape.begin() + depth));
+        std::vector<float> upd(static_cast<size_t>(elementCount(updates)));
         std::vector<int32_t> updInt(upd.size());
         for (size_t i = 0; i < upd.size(); ++i)
             upd[i] = static_cast<float>(updInt[i] = static_cast<int32_t>(rng() % 100) - 50);
         // Plain loop: start from zeros and add every update slice where its index points.
-        std::vector<float> expected(static_cast<size_t>(count(shape)));
+        std::vector<float> expected(static_cast<size_t>(elementCount(shape)));
         for (int64_t k = 0; k < lookups; ++k) {
             std::vector<int64_t> at(idx.begin() + k * depth, idx.begin() + (k + 1) * depth);
             at.resize(shape.size(), 0);
@@ -393,7 +371,7 @@ TEST(IndexKernels, WhereListsCoordinatesOfTrueElements) {
     std::mt19937 rng(25);
     for (int trial = 0; trial < 30; ++trial) {
         const Dims shape = randomShape(rng, 0, 4, 4);
-        const int64_t n = count(shape);
+        const int64_t n = elementCount(shape);
         std::vector<uint8_t> cond(static_cast<size_t>(n));
         std::vector<float> condF(cond.size());
         for (size_t i = 0; i < cond.size(); ++i) {
@@ -434,14 +412,14 @@ TEST(IndexKernels, ArgMaxAndArgMinPickTheFirstExtreme) {
         const int rank = static_cast<int>(shape.size());
         const int axis = static_cast<int>(rng() % static_cast<unsigned>(rank));
         // Few distinct values, so ties are common.
-        std::vector<int32_t> v(static_cast<size_t>(count(shape)));
+        std::vector<int32_t> v(static_cast<size_t>(elementCount(shape)));
         for (auto& x : v)
             x = static_cast<int32_t>(rng() % 4);
         Dims out = shape;
         out.erase(out.begin() + axis);
         const bool isMax = trial % 2 == 0;
-        std::vector<int64_t> expected(static_cast<size_t>(count(out)));
-        for (int64_t i = 0; i < count(out); ++i) {
+        std::vector<int64_t> expected(static_cast<size_t>(elementCount(out)));
+        for (int64_t i = 0; i < elementCount(out); ++i) {
             auto idx = unravel(i, out);
             idx.insert(idx.begin() + axis, 0);
             int64_t best = 0;
@@ -493,9 +471,9 @@ TEST(IndexKernels, TopKSortsDescendingWithLowerIndexFirstOnTies) {
     std::mt19937 rng(27);
     for (int trial = 0; trial < 40; ++trial) {
         Dims shape = randomShape(rng, 1, 3, 6);
-        const int64_t n = shape.back(), rows = count(shape) / n;
+        const int64_t n = shape.back(), rows = elementCount(shape) / n;
         const int32_t k = static_cast<int32_t>(rng() % static_cast<unsigned>(n + 1));
-        std::vector<float> v(static_cast<size_t>(count(shape)));
+        std::vector<float> v(static_cast<size_t>(elementCount(shape)));
         for (auto& x : v)
             x = static_cast<float>(rng() % 5);
         std::vector<float> topValues;
@@ -548,11 +526,11 @@ TEST(IndexKernels, CumsumWithExclusiveAndReverse) {
         const int rank = static_cast<int>(shape.size());
         const int axis = static_cast<int>(rng() % static_cast<unsigned>(rank));
         const bool exclusive = trial % 2 == 1, reverse = trial / 2 % 2 == 1;
-        std::vector<int32_t> v(static_cast<size_t>(count(shape)));
+        std::vector<int32_t> v(static_cast<size_t>(elementCount(shape)));
         for (auto& x : v)
             x = static_cast<int32_t>(rng() % 21) - 10;
         std::vector<int32_t> expected(v.size());
-        for (int64_t i = 0; i < count(shape); ++i) {
+        for (int64_t i = 0; i < elementCount(shape); ++i) {
             // Sum of the elements before (or after, reversed) along the axis, this one included unless
             // exclusive.
             auto idx = unravel(i, shape);
@@ -592,13 +570,13 @@ TEST(IndexKernels, SegmentSumOverSortedIds) {
         int32_t id = static_cast<int32_t>(rng() % 2);
         for (auto& x : ids)
             x = id += static_cast<int32_t>(rng() % 3);  // repeats and gaps
-        const int64_t row = count(shape) / shape[0];
-        std::vector<float> v(static_cast<size_t>(count(shape)));
+        const int64_t row = elementCount(shape) / shape[0];
+        std::vector<float> v(static_cast<size_t>(elementCount(shape)));
         for (auto& x : v)
             x = static_cast<float>(rng() % 9) - 4;
         Dims out = shape;
         out[0] = ids.back() + 1;
-        std::vector<float> expected(static_cast<size_t>(count(out)));
+        std::vector<float> expected(static_cast<size_t>(elementCount(out)));
         for (size_t r = 0; r < ids.size(); ++r)
             for (int64_t e = 0; e < row; ++e)
                 expected[static_cast<size_t>(ids[r] * row + e)] +=

@@ -13,18 +13,12 @@
 #include <random>
 
 #include "tests/support/single_op_model.h"
+#include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
 
 using B = fb::BuiltinOperator;
-
-int64_t countOf(const std::vector<int32_t>& shape) {
-    int64_t n = 1;
-    for (int32_t d : shape)
-        n *= d;
-    return n;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // RFFT2D and the complex parts
@@ -35,7 +29,7 @@ std::vector<std::complex<double>> referenceRfft2d(const std::vector<float>& x,
                                                   const std::vector<int32_t>& shape, int fh, int fw) {
     const int rank = static_cast<int>(shape.size());
     const int h = shape[static_cast<size_t>(rank - 2)], w = shape[static_cast<size_t>(rank - 1)];
-    const int64_t slices = countOf(shape) / (static_cast<int64_t>(h) * w);
+    const int64_t slices = elementCount(shape) / (static_cast<int64_t>(h) * w);
     const int ow = fw / 2 + 1;
     std::vector<std::complex<double>> y;
     for (int64_t s = 0; s < slices; ++s)
@@ -65,7 +59,7 @@ TEST(MiscKernels, Rfft2dMatchesADirectDft) {
         shape.push_back(1 + static_cast<int32_t>(rng() % 9));
         const int fh = 1 << (rng() % 5),
                   fw = 1 << (rng() % 5);  // smaller or larger than the input: crop or pad
-        std::vector<float> x(static_cast<size_t>(countOf(shape)));
+        std::vector<float> x(static_cast<size_t>(elementCount(shape)));
         for (auto& v : x)
             v = dist(rng);
         SingleOpModel m(B::RFFT2D);
@@ -311,7 +305,7 @@ TEST(MiscKernels, DensifyExpandsEveryLayout) {
             const auto& c = cases[k];
             // Trial 0 is almost empty: one non-zero (an all-zero tensor stores no values, hence no constant
             // data).
-            auto dense = sparseMatrix(rng, countOf(c.shape), trial == 0 ? 100 : 60);
+            auto dense = sparseMatrix(rng, elementCount(c.shape), trial == 0 ? 100 : 60);
             if (trial == 0) dense[rng() % dense.size()] = 1.5f;
             const SparseTensor t =
                 encodeSparse(dense, c.shape, c.traversal, c.blockMap, c.blockSizes, c.sparse);

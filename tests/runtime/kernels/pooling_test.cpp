@@ -8,27 +8,13 @@
 #include <random>
 
 #include "tests/support/single_op_model.h"
+#include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
 
 using B = fb::BuiltinOperator;
 using Act = fb::ActivationFunctionType;
-
-int64_t countOf(const std::vector<int32_t>& shape) {
-    int64_t n = 1;
-    for (int32_t d : shape)
-        n *= d;
-    return n;
-}
-
-std::vector<float> randomFloats(std::mt19937& rng, int64_t n, float lo, float hi) {
-    std::vector<float> v(static_cast<size_t>(n));
-    std::uniform_real_distribution<float> dist(lo, hi);
-    for (auto& x : v)
-        x = dist(rng);
-    return v;
-}
 
 struct PoolCase {
     std::vector<int32_t> shape;  // NHWC
@@ -118,7 +104,7 @@ TEST(PoolingKernels, PoolsMatchReference) {
                 c.filterW = std::min(c.filterW, c.shape[2]);
             }
             c.activation = activations[rng() % 4];
-            const auto x = randomFloats(rng, countOf(c.shape), -8, 8);
+            const auto x = randomFloats(rng, elementCount(c.shape), -8, 8);
             std::vector<int32_t> wantShape, gotShape;
             const auto want = referencePool(op, c, x, wantShape);
             std::vector<float> got;
@@ -280,7 +266,7 @@ TEST(PoolingKernels, ResizeBilinearMatchesReference) {
         const int32_t oh = 1 + static_cast<int32_t>(rng() % 12), ow = 1 + static_cast<int32_t>(rng() % 12);
         const int mode = trial % 3;  // plain, align_corners, half_pixel_centers
         const bool align = mode == 1, half = mode == 2;
-        const auto x = randomFloats(rng, countOf(shape), -4, 4);
+        const auto x = randomFloats(rng, elementCount(shape), -4, 4);
         std::vector<float> y;
         std::vector<int32_t> outShape;
         Status s = runResize(B::RESIZE_BILINEAR, fb::TensorType::FLOAT32, shape, x, oh, ow, align, half,
@@ -316,14 +302,14 @@ TEST(PoolingKernels, ResizeNearestNeighborMatchesReference) {
         const bool align = mode == 1, half = mode == 2;
         std::vector<int32_t> outShape;
         if (trial % 2) {
-            const auto x = randomFloats(rng, countOf(shape), -4, 4);
+            const auto x = randomFloats(rng, elementCount(shape), -4, 4);
             std::vector<float> y;
             Status s = runResize(B::RESIZE_NEAREST_NEIGHBOR, fb::TensorType::FLOAT32, shape, x, oh, ow, align,
                                  half, trial % 5 == 0, y, outShape);
             ASSERT_TRUE(s.isOk()) << s.message();
             EXPECT_EQ(y, referenceNearest(x, shape, oh, ow, align, half)) << "trial " << trial;
         } else {
-            std::vector<int8_t> x(static_cast<size_t>(countOf(shape)));
+            std::vector<int8_t> x(static_cast<size_t>(elementCount(shape)));
             for (auto& v : x)
                 v = static_cast<int8_t>(rng());
             std::vector<int8_t> y;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "tests/support/single_op_model.h"
+#include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
@@ -21,13 +22,6 @@ QuantSpec quant(float scale) {
     q.scale = {scale};
     q.zeroPoint = {0};
     return q;
-}
-
-int64_t countOf(const std::vector<int32_t>& shape) {
-    int64_t n = 1;
-    for (int32_t d : shape)
-        n *= d;
-    return n;
 }
 
 std::vector<int32_t> randomShape(std::mt19937& rng, int maxRank, int maxDim) {
@@ -62,9 +56,9 @@ std::vector<T> referenceReduce(const std::vector<T>& x, const std::vector<int32_
             outShape.push_back(1);
         }
     }
-    std::vector<Acc> acc(static_cast<size_t>(countOf(kept)), init);
+    std::vector<Acc> acc(static_cast<size_t>(elementCount(kept)), init);
     std::vector<int64_t> counts(acc.size(), 0);
-    const int64_t n = countOf(shape);
+    const int64_t n = elementCount(shape);
     for (int64_t i = 0; i < n; ++i) {
         int64_t rem = i, out = 0, scale = 1;
         for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
@@ -150,8 +144,8 @@ TEST(ReduceKernels, FloatReductionsMatchReference) {
             const auto shape = randomShape(rng, 4, 4);
             const AxisCase axes = randomAxes(rng, static_cast<int>(shape.size()));
             const bool keepDims = rng() % 2, runtimeAxes = trial % 3 == 0;
-            const auto x = c.op == B::REDUCE_PROD ? randomValues<float>(rng, countOf(shape), 0.5, 1.5)
-                                                  : randomValues<float>(rng, countOf(shape), -5, 5);
+            const auto x = c.op == B::REDUCE_PROD ? randomValues<float>(rng, elementCount(shape), 0.5, 1.5)
+                                                  : randomValues<float>(rng, elementCount(shape), -5, 5);
             std::vector<int32_t> wantShape;
             auto want = referenceReduce<float, double>(
                 x, shape, axes.resolved, c.init, c.fold,
@@ -196,7 +190,7 @@ void checkIntegerReductions(fb::TensorType type, uint32_t seed) {
             const auto shape = randomShape(rng, 4, 4);
             const AxisCase axes = randomAxes(rng, static_cast<int>(shape.size()));
             const bool keepDims = rng() % 2;
-            std::vector<T> x(static_cast<size_t>(countOf(shape)));
+            std::vector<T> x(static_cast<size_t>(elementCount(shape)));
             for (auto& v : x)
                 v = static_cast<T>(static_cast<int>(rng() % 19) - 9);
             std::vector<int32_t> wantShape;
@@ -238,7 +232,7 @@ TEST(ReduceKernels, AnyAndAllOnBools) {
             const auto shape = randomShape(rng, 4, 4);
             const AxisCase axes = randomAxes(rng, static_cast<int>(shape.size()));
             const bool keepDims = rng() % 2;
-            std::vector<uint8_t> x(static_cast<size_t>(countOf(shape)));
+            std::vector<uint8_t> x(static_cast<size_t>(elementCount(shape)));
             // Mostly true for ALL and mostly false for ANY, so both results occur.
             for (auto& v : x)
                 v = (rng() % 5 == 0) != (op == B::REDUCE_ALL);
@@ -378,7 +372,7 @@ TEST(ReduceKernels, SoftmaxAlongTheLastAxis) {
         auto shape = randomShape(rng, 3, 5);
         shape.push_back(1 + static_cast<int32_t>(rng() % 8));
         const float beta = trial % 3 == 0 ? 1.f : 0.2f + static_cast<float>(rng() % 20) / 10.f;
-        const auto x = randomValues<float>(rng, countOf(shape), -20, 20);
+        const auto x = randomValues<float>(rng, elementCount(shape), -20, 20);
         SingleOpModel m(B::SOFTMAX);
         m.setOptions(fb::BuiltinOptions::SoftmaxOptions, [=](flatbuffers::FlatBufferBuilder& fbb) {
             return fb::CreateSoftmaxOptions(fbb, beta).Union();
@@ -412,7 +406,7 @@ TEST(ReduceKernels, LogSoftmaxAlongTheLastAxis) {
     for (int trial = 0; trial < 30; ++trial) {
         auto shape = randomShape(rng, 3, 5);
         shape.push_back(1 + static_cast<int32_t>(rng() % 8));
-        const auto x = randomValues<float>(rng, countOf(shape), -50, 50);
+        const auto x = randomValues<float>(rng, elementCount(shape), -50, 50);
         SingleOpModel m(B::LOG_SOFTMAX);
         const auto got = runUnary(m, fb::TensorType::FLOAT32, shape, x);
         const int64_t depth = shape.back();
@@ -435,7 +429,7 @@ TEST(ReduceKernels, L2NormalizationAlongTheLastAxis) {
     for (int trial = 0; trial < 30; ++trial) {
         auto shape = randomShape(rng, 3, 4);
         shape.push_back(1 + static_cast<int32_t>(rng() % 8));
-        auto x = randomValues<float>(rng, countOf(shape), -3, 3);
+        auto x = randomValues<float>(rng, elementCount(shape), -3, 3);
         const int64_t depth = shape.back();
         if (trial % 4 == 0) std::fill(x.begin(), x.begin() + depth, 0.f);  // a zero row stays zero (epsilon)
         SingleOpModel m(B::L2_NORMALIZATION);
@@ -472,7 +466,7 @@ TEST(ReduceKernels, LocalResponseNormalizationWindowIsInclusive) {
         const float bias = 0.5f + static_cast<float>(rng() % 10) / 10.f,
                     alpha = 0.1f + static_cast<float>(rng() % 5) / 10.f;
         const float beta = trial % 3 == 0 ? 0.5f : trial % 3 == 1 ? 1.f : 0.75f;
-        const auto x = randomValues<float>(rng, countOf(shape), -2, 2);
+        const auto x = randomValues<float>(rng, elementCount(shape), -2, 2);
         SingleOpModel m(B::LOCAL_RESPONSE_NORMALIZATION);
         m.setOptions(
             fb::BuiltinOptions::LocalResponseNormalizationOptions, [=](flatbuffers::FlatBufferBuilder& fbb) {

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "tests/support/single_op_model.h"
+#include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
@@ -97,29 +98,6 @@ std::vector<T> as(const Bytes& b) {
     return v;
 }
 
-int64_t count(const Dims& s) {
-    int64_t n = 1;
-    for (int32_t d : s)
-        n *= d;
-    return n;
-}
-
-std::vector<int64_t> unravel(int64_t flat, const Dims& s) {
-    std::vector<int64_t> idx(s.size());
-    for (int d = static_cast<int>(s.size()) - 1; d >= 0; --d) {
-        idx[static_cast<size_t>(d)] = flat % s[static_cast<size_t>(d)];
-        flat /= s[static_cast<size_t>(d)];
-    }
-    return idx;
-}
-
-int64_t ravel(const std::vector<int64_t>& idx, const Dims& s) {
-    int64_t flat = 0;
-    for (size_t d = 0; d < s.size(); ++d)
-        flat = flat * s[d] + idx[d];
-    return flat;
-}
-
 Dims randomShape(std::mt19937& rng, int minRank, int maxRank, int maxDim, int minDim = 1) {
     const int rank = minRank + static_cast<int>(rng() % static_cast<unsigned>(maxRank - minRank + 1));
     Dims s(static_cast<size_t>(rank));
@@ -184,7 +162,7 @@ TEST(ShapeKernels, ReshapeKeepsBytesAndInfersOneDimension) {
     for (int trial = 0; trial < 40; ++trial) {
         const Elem e = randomElem(rng);
         const Dims in = randomShape(rng, 0, 4, 4);
-        const int64_t n = count(in);
+        const int64_t n = elementCount(in);
         // A random factorisation of n into up to 4 dimensions.
         Dims target;
         int64_t rest = n;
@@ -266,7 +244,7 @@ TEST(ShapeKernels, SqueezeAndExpandDims) {
     for (int trial = 0; trial < 30; ++trial) {
         const Elem e = randomElem(rng);
         Dims in = randomShape(rng, 1, 5, 3);
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         const In input{e.type, in, data, false, std::nullopt, false};
         // SQUEEZE of every unit dimension, and of a chosen one by a negative index.
         Dims all;
@@ -366,7 +344,7 @@ TEST(ShapeKernels, FillEveryElementType) {
             Result r = run(B::FILL, ins, {{e.type}});
             EXPECT_OK(r);
             EXPECT_EQ(r.shapes[0], shape);
-            EXPECT_EQ(r.data[0], gather(value, e.size, count(shape), [](int64_t) { return 0; }));
+            EXPECT_EQ(r.data[0], gather(value, e.size, elementCount(shape), [](int64_t) { return 0; }));
         }
     }
     EXPECT_ERROR(
@@ -383,7 +361,7 @@ TEST(ShapeKernels, BroadcastToRepeatsUnitDimensions) {
         Dims in(out.begin() + static_cast<long>(rng() % out.size()), out.end());
         for (auto& d : in)
             if (rng() % 2) d = 1;
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         const size_t shift = out.size() - in.size();
         auto source = [&](int64_t i) {
             std::vector<int64_t> idx = unravel(i, out),
@@ -397,7 +375,7 @@ TEST(ShapeKernels, BroadcastToRepeatsUnitDimensions) {
                 {{e.type}});
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out), source));
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out), source));
     }
     EXPECT_ERROR(run(B::BROADCAST_TO,
                      {{fb::TensorType::FLOAT32, {2, 3}, Bytes(24), false, std::nullopt, false}, ints({4, 3})},
@@ -420,7 +398,7 @@ TEST(ShapeKernels, TransposeAnyPermutationUpToRank6) {
         Dims out(in.size());
         for (size_t d = 0; d < in.size(); ++d)
             out[d] = in[static_cast<size_t>(perm[d])];
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         auto source = [&](int64_t i) {
             const std::vector<int64_t> idx = unravel(i, out);
             std::vector<int64_t> from(in.size());
@@ -433,7 +411,7 @@ TEST(ShapeKernels, TransposeAnyPermutationUpToRank6) {
                 {{e.type}});
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out), source)) << "trial " << trial;
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out), source)) << "trial " << trial;
     }
     const In in{fb::TensorType::FLOAT32, {2, 3}, Bytes(24), false, std::nullopt, false};
     EXPECT_ERROR(run(B::TRANSPOSE, {in, ints({0, 0})}, {{fb::TensorType::FLOAT32}}), "not a permutation");
@@ -465,12 +443,12 @@ TEST(ShapeKernels, ConcatenationAlongAnyAxis) {
             s[static_cast<size_t>(axis)] = static_cast<int32_t>(rng() % 4);  // zero-sized inputs too
             out[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
             shapes.push_back(s);
-            datas.push_back(randomBytes(rng, e, count(s)));
+            datas.push_back(randomBytes(rng, e, elementCount(s)));
             ins.push_back({e.type, s, datas.back(), i % 2 == 1, std::nullopt, false});
         }
         // Reference: walk the output, find the input that owns each position along the axis.
         Bytes expected;
-        for (int64_t i = 0; i < count(out); ++i) {
+        for (int64_t i = 0; i < elementCount(out); ++i) {
             std::vector<int64_t> idx = unravel(i, out);
             int k = 0;
             while (idx[static_cast<size_t>(axis)] >=
@@ -524,11 +502,11 @@ TEST(ShapeKernels, PackAndUnpack) {
         std::vector<Bytes> parts;
         std::vector<In> ins;
         for (int i = 0; i < n; ++i) {
-            parts.push_back(randomBytes(rng, e, count(s)));
+            parts.push_back(randomBytes(rng, e, elementCount(s)));
             ins.push_back({e.type, s, parts.back(), false, std::nullopt, false});
         }
         Bytes packed;
-        for (int64_t i = 0; i < count(out); ++i) {
+        for (int64_t i = 0; i < elementCount(out); ++i) {
             std::vector<int64_t> idx = unravel(i, out);
             const int64_t k = idx[static_cast<size_t>(axis)];
             idx.erase(idx.begin() + axis);
@@ -578,7 +556,7 @@ std::vector<Bytes> referenceSplit(const Bytes& data, size_t es, const Dims& in, 
     for (int32_t size : sizes) {
         Dims s = in;
         s[static_cast<size_t>(axis)] = size;
-        parts.push_back(gather(data, es, count(s), [&](int64_t i) {
+        parts.push_back(gather(data, es, elementCount(s), [&](int64_t i) {
             std::vector<int64_t> idx = unravel(i, s);
             idx[static_cast<size_t>(axis)] += start;
             return ravel(idx, in);
@@ -601,7 +579,7 @@ TEST(ShapeKernels, SplitAndSplitV) {
         // SPLIT: equal parts.
         Dims even = in;
         even[static_cast<size_t>(axis)] = n * (1 + static_cast<int32_t>(rng() % 3));
-        const Bytes evenData = randomBytes(rng, e, count(even));
+        const Bytes evenData = randomBytes(rng, e, elementCount(even));
         const std::vector<int32_t> equal(static_cast<size_t>(n), even[static_cast<size_t>(axis)] / n);
         std::vector<Out> outs(static_cast<size_t>(n), Out{e.type, std::nullopt});
         Result r =
@@ -618,7 +596,7 @@ TEST(ShapeKernels, SplitAndSplitV) {
         for (auto& s : sizes)
             total += s = static_cast<int32_t>(rng() % 3);
         in[static_cast<size_t>(axis)] = total;
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         std::vector<int32_t> spec = sizes;
         if (rng() % 2) spec[rng() % spec.size()] = -1;
         Result v = run(B::SPLIT_V,
@@ -668,7 +646,7 @@ TEST(ShapeKernels, SliceWithInt32AndInt64Operands) {
             out[d] = static_cast<int32_t>(rng() % static_cast<unsigned>(in[d] - begin[d] + 1));
             size[d] = (out[d] == in[d] - begin[d] && rng() % 2) ? -1 : out[d];
         }
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         const bool constant = trial % 3 != 0;
         std::vector<In> ins = {{e.type, in, data, false, std::nullopt, false}};
         if (trial % 2) {
@@ -681,7 +659,7 @@ TEST(ShapeKernels, SliceWithInt32AndInt64Operands) {
         Result r = run(B::SLICE, ins, {{e.type}});
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out), [&](int64_t i) {
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out), [&](int64_t i) {
                       std::vector<int64_t> idx = unravel(i, out);
                       for (size_t d = 0; d < idx.size(); ++d)
                           idx[d] += begin[d];
@@ -762,7 +740,7 @@ std::pair<Dims, std::vector<int64_t>> numpySlice(const Dims& in, const SliceSpec
         if (a.kept) out.push_back(static_cast<int32_t>(a.picks.size()));
     }
     std::vector<int64_t> sources;
-    for (int64_t i = 0; i < count(grid); ++i) {
+    for (int64_t i = 0; i < elementCount(grid); ++i) {
         const std::vector<int64_t> g = unravel(i, grid);
         std::vector<int64_t> idx;
         for (size_t k = 0; k < axes.size(); ++k)
@@ -828,7 +806,7 @@ TEST(ShapeKernels, StridedSliceMatchesNumpySlicing) {
             s.strides.push_back(st);
         }
         const auto [out, sources] = numpySlice(in, s);
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         const bool constant = trial % 4 != 0;
         Result r = run(B::STRIDED_SLICE,
                        {{e.type, in, data, false, std::nullopt, false},
@@ -838,7 +816,7 @@ TEST(ShapeKernels, StridedSliceMatchesNumpySlicing) {
                        {{e.type}}, fb::BuiltinOptions::StridedSliceOptions, sliceOptions(s));
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out) << "trial " << trial;
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out),
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out),
                                     [&](int64_t i) { return sources[static_cast<size_t>(i)]; }))
             << "trial " << trial;
     }
@@ -902,13 +880,13 @@ TEST(ShapeKernels, TileRepeatsTheInput) {
         if (trial % 5 != 0)
             for (size_t d = 0; d < in.size(); ++d)
                 out[d] = in[d] * (multiples[d] = std::max(multiples[d], 1));
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         Result r =
             run(B::TILE, {{e.type, in, data, false, std::nullopt, false}, ints(multiples, trial % 2 == 0)},
                 {{e.type}});
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out), [&](int64_t i) {
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out), [&](int64_t i) {
                       std::vector<int64_t> idx = unravel(i, out);
                       for (size_t d = 0; d < idx.size(); ++d)
                           idx[d] %= in[d];
@@ -934,13 +912,13 @@ TEST(ShapeKernels, ReverseAlongAxes) {
                 axes.push_back(rng() % 2 ? d - rank : d);
                 flip[static_cast<size_t>(d)] = true;
             }
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         Result r =
             run(B::REVERSE_V2, {{e.type, in, data, false, std::nullopt, false}, ints(axes, trial % 2 == 0)},
                 {{e.type}});
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], in);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(in), [&](int64_t i) {
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(in), [&](int64_t i) {
                       std::vector<int64_t> idx = unravel(i, in);
                       for (size_t d = 0; d < idx.size(); ++d)
                           if (flip[d]) idx[d] = in[d] - 1 - idx[d];
@@ -970,7 +948,7 @@ TEST(ShapeKernels, PadAndPadV2) {
             pads.push_back(hi);
             out[d] = in[d] + lo + hi;
         }
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         const bool v2 = trial % 2 == 1;
         const Bytes value = v2 ? randomBytes(rng, e, 1) : Bytes(e.size, 0);
         const bool constant = trial % 3 != 0;
@@ -982,7 +960,7 @@ TEST(ShapeKernels, PadAndPadV2) {
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
         EXPECT_EQ(r.data[0], gather(
-                                 data, e.size, count(out),
+                                 data, e.size, elementCount(out),
                                  [&](int64_t i) -> int64_t {
                                      std::vector<int64_t> idx = unravel(i, out);
                                      for (size_t d = 0; d < idx.size(); ++d) {
@@ -1045,7 +1023,7 @@ TEST(ShapeKernels, MirrorPadReflectAndSymmetric) {
             for (int64_t k = 1; k <= hi; ++k)
                 picks[d].push_back(symmetric ? n - k : n - 1 - k);
         }
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         Result r = run(
             B::MIRROR_PAD,
             {{e.type, in, data, false, std::nullopt, false},
@@ -1057,7 +1035,7 @@ TEST(ShapeKernels, MirrorPadReflectAndSymmetric) {
             });
         EXPECT_OK(r);
         EXPECT_EQ(r.shapes[0], out);
-        EXPECT_EQ(r.data[0], gather(data, e.size, count(out),
+        EXPECT_EQ(r.data[0], gather(data, e.size, elementCount(out),
                                     [&](int64_t i) {
                                         std::vector<int64_t> idx = unravel(i, out);
                                         for (size_t d = 0; d < idx.size(); ++d)
@@ -1095,7 +1073,7 @@ TEST(ShapeKernels, SpaceToDepthAndDepthToSpace) {
         const int32_t n = 1 + static_cast<int32_t>(rng() % 2), oh = 1 + static_cast<int32_t>(rng() % 3),
                       ow = 1 + static_cast<int32_t>(rng() % 3), c = 1 + static_cast<int32_t>(rng() % 3);
         const Dims space = {n, oh * b, ow * b, c}, depth = {n, oh, ow, c * b * b};
-        const Bytes data = randomBytes(rng, e, count(space));
+        const Bytes data = randomBytes(rng, e, elementCount(space));
         // out[n, y, x, (by*b + bx)*c + k] = in[n, y*b + by, x*b + bx, k]
         auto depthSource = [&](int64_t i) {
             const auto idx = unravel(i, depth);
@@ -1106,7 +1084,7 @@ TEST(ShapeKernels, SpaceToDepthAndDepthToSpace) {
                          fb::BuiltinOptions::SpaceToDepthOptions, blockOptions(B::SPACE_TO_DEPTH, b));
         EXPECT_OK(s2d);
         EXPECT_EQ(s2d.shapes[0], depth);
-        const Bytes expected = gather(data, e.size, count(depth), depthSource);
+        const Bytes expected = gather(data, e.size, elementCount(depth), depthSource);
         EXPECT_EQ(s2d.data[0], expected);
         // DEPTH_TO_SPACE (DCR order) undoes it.
         Result d2s =
@@ -1154,7 +1132,7 @@ TEST(ShapeKernels, SpaceToBatchAndBatchToSpace) {
         }
         in.push_back(depth);
         out.push_back(depth);
-        const Bytes data = randomBytes(rng, e, count(in));
+        const Bytes data = randomBytes(rng, e, elementCount(in));
         const Bytes zero(e.size, 0);
         // out[ob, y.., k] = in[ob % batch, y*block + offset - pad.., k], the offset row-major in ob / batch.
         auto source = [&](int64_t i) -> int64_t {
@@ -1179,7 +1157,7 @@ TEST(ShapeKernels, SpaceToBatchAndBatchToSpace) {
                          {{e.type, in, data, false, std::nullopt, false}, blockIn, padsIn}, {{e.type}});
         EXPECT_OK(s2b);
         EXPECT_EQ(s2b.shapes[0], out);
-        const Bytes expected = gather(data, e.size, count(out), source, zero);
+        const Bytes expected = gather(data, e.size, elementCount(out), source, zero);
         EXPECT_EQ(s2b.data[0], expected) << "trial " << trial;
         // BATCH_TO_SPACE_ND with the paddings as crops gives the input back.
         Result b2s = run(B::BATCH_TO_SPACE_ND,

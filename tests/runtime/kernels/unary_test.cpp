@@ -12,19 +12,13 @@
 #include <random>
 
 #include "tests/support/single_op_model.h"
+#include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
 
 using B = fb::BuiltinOperator;
 using TT = fb::TensorType;
-
-int64_t countOf(const std::vector<int32_t>& shape) {
-    int64_t n = 1;
-    for (int32_t d : shape)
-        n *= d;
-    return n;
-}
 
 std::vector<int32_t> randomShape(std::mt19937& rng, int minRank = 0, int maxRank = 4) {
     const int rank = minRank + static_cast<int>(rng() % static_cast<unsigned>(maxRank - minRank + 1));
@@ -103,7 +97,7 @@ TEST(UnaryKernels, FloatMathAndActivationsMatchReference) {
             m.addInput(TT::FLOAT32, shape);
             m.addOutput(TT::FLOAT32);
             ASSERT_TRUE(m.build().isOk()) << name;
-            const auto in = randomFloats(rng, countOf(shape), c.lo, c.hi);
+            const auto in = randomFloats(rng, elementCount(shape), c.lo, c.hi);
             m.setInput(0, in);
             ASSERT_TRUE(m.invoke().isOk()) << name;
             EXPECT_EQ(m.outputShape(0), shape) << name;
@@ -222,7 +216,7 @@ TEST(UnaryKernels, GeluBothForms) {
                 return fb::CreateGeluOptions(fbb, approximate).Union();
             });
         ASSERT_TRUE(m.build().isOk());
-        const auto in = randomFloats(rng, countOf(shape), -6, 6);
+        const auto in = randomFloats(rng, elementCount(shape), -6, 6);
         m.setInput(0, in);
         ASSERT_TRUE(m.invoke().isOk());
         std::vector<double> expected;
@@ -251,7 +245,7 @@ TEST(UnaryKernels, LeakyReluUsesAlphaAndDefaultsToZero) {
             return fb::CreateLeakyReluOptions(fbb, alpha).Union();
         });
         ASSERT_TRUE(m.build().isOk());
-        const auto in = randomFloats(rng, countOf(shape), -5, 5);
+        const auto in = randomFloats(rng, elementCount(shape), -5, 5);
         m.setInput(0, in);
         ASSERT_TRUE(m.invoke().isOk());
         std::vector<double> expected;
@@ -278,8 +272,8 @@ TEST(UnaryKernels, PreluBroadcastsAlpha) {
         m.addInput(TT::FLOAT32, alphaShape);
         m.addOutput(TT::FLOAT32);
         ASSERT_TRUE(m.build().isOk());
-        const auto in = randomFloats(rng, countOf(shape), -5, 5);
-        const auto alpha = randomFloats(rng, countOf(alphaShape), -1, 1);
+        const auto in = randomFloats(rng, elementCount(shape), -5, 5);
+        const auto alpha = randomFloats(rng, elementCount(alphaShape), -1, 1);
         m.setInput(0, in);
         m.setInput(1, alpha);
         ASSERT_TRUE(m.invoke().isOk());
@@ -295,7 +289,7 @@ TEST(UnaryKernels, PreluBroadcastsAlpha) {
             out[d] = std::max(a[d], b[d]);
         EXPECT_EQ(m.outputShape(0), out);
         std::vector<double> expected;
-        for (int64_t i = 0; i < countOf(out); ++i) {
+        for (int64_t i = 0; i < elementCount(out); ++i) {
             int64_t rem = i, ia = 0, ib = 0, sa = 1, sb = 1;
             for (int d = static_cast<int>(out.size()) - 1; d >= 0; --d) {
                 const int64_t idx = rem % out[static_cast<size_t>(d)];
@@ -523,7 +517,7 @@ void checkPerTensorDequantize(std::mt19937& rng, TT type, float scale, int64_t z
     m.addInput(type, shape, quant({scale}, {zeroPoint}));
     m.addOutput(TT::FLOAT32);
     ASSERT_TRUE(m.build().isOk());
-    const auto in = randomInts<T>(rng, countOf(shape));
+    const auto in = randomInts<T>(rng, elementCount(shape));
     m.setInput(0, in);
     ASSERT_TRUE(m.invoke().isOk());
     EXPECT_EQ(m.outputShape(0), shape);
@@ -562,7 +556,7 @@ TEST(UnaryKernels, DequantizePerChannelAlongAnyDimension) {
         m.addInput(isInt16 ? TT::INT16 : TT::INT8, shape, quant(scales, zeroPoints, axis));
         m.addOutput(TT::FLOAT32);
         ASSERT_TRUE(m.build().isOk());
-        const int64_t n = countOf(shape);
+        const int64_t n = elementCount(shape);
         std::vector<double> raw;
         if (isInt16) {
             const auto in = randomInts<int16_t>(rng, n);
@@ -680,7 +674,7 @@ void checkQuantize(std::mt19937& rng, TT type, float scale, int64_t zeroPoint, d
     m.addInput(TT::FLOAT32, shape);
     m.addOutput(type, {}, quant({scale}, {zeroPoint}));
     ASSERT_TRUE(m.build().isOk());
-    const auto in = randomFloats(rng, countOf(shape), -range, range);
+    const auto in = randomFloats(rng, elementCount(shape), -range, range);
     m.setInput(0, in);
     ASSERT_TRUE(m.invoke().isOk());
     EXPECT_EQ(m.outputShape(0), shape);
@@ -772,10 +766,10 @@ void checkSelect(std::mt19937& rng, B op, TT type, const std::vector<int32_t>& c
     m.addInput(type, yShape);
     m.addOutput(type);
     ASSERT_TRUE(m.build().isOk());
-    std::vector<uint8_t> cond(static_cast<size_t>(countOf(condShape)));
+    std::vector<uint8_t> cond(static_cast<size_t>(elementCount(condShape)));
     for (auto& c : cond)
         c = static_cast<uint8_t>(rng() % 2);
-    std::vector<T> x(static_cast<size_t>(countOf(xShape))), y(static_cast<size_t>(countOf(yShape)));
+    std::vector<T> x(static_cast<size_t>(elementCount(xShape))), y(static_cast<size_t>(elementCount(yShape)));
     for (auto& v : x)
         v = static_cast<T>(rng() % 100);
     for (auto& v : y)
@@ -786,7 +780,7 @@ void checkSelect(std::mt19937& rng, B op, TT type, const std::vector<int32_t>& c
     ASSERT_TRUE(m.invoke().isOk());
     EXPECT_EQ(m.outputShape(0), outShape);
     std::vector<T> expected;
-    const int64_t n = countOf(outShape);
+    const int64_t n = elementCount(outShape);
     for (int64_t i = 0; i < n; ++i) {
         // Version 1's rank-1 condition picks along the first dimension, not the last as broadcasting would.
         const int64_t ic = rankOne ? (condShape.empty() ? 0 : i / (n / condShape[0]))
