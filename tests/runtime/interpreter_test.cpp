@@ -8,7 +8,9 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "profiler/tensor_io.h"
 #include "tests/support/model_builder.h"
+#include "tests/support/shared_data.h"
 
 // Counts heap allocations (malloc underlies operator new; aligned_alloc serves the runtime's buffers)
 // while a test asks for it, to show that invoke allocates nothing.
@@ -97,6 +99,37 @@ TEST(Interpreter, InvokesAChainWithoutAllocating) {
     EXPECT_GT(allocations.load(), 0);
     ASSERT_TRUE(it->resizeInput(0, Shape{1, 4}).isOk());
     ASSERT_TRUE(it->prepare().isOk());
+}
+
+// Real models, one and two threads: after prepare, invoke allocates nothing.
+TEST(Interpreter, RealModelsInvokeWithoutAllocating) {
+    const char* models[] = {
+        "mediapipe/mediapipe/modules/face_detection/face_detection_short_range.tflite",
+        "mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_float.tflite",
+        "litert/tflite/testdata/lstm.bin",
+        "litert/tflite/testdata/nested_while.bin",
+    };
+    for (const char* rel : models) {
+        for (int threads : {1, 2}) {
+            auto model = Model::fromFile(modelPath(rel));
+            ASSERT_TRUE(model.isOk()) << rel << ": " << model.message();
+            InterpreterOptions o;
+            o.threads = threads;
+            auto created = Interpreter::create(*model, o);
+            ASSERT_TRUE(created.isOk()) << rel << ": " << created.message();
+            Interpreter& it = **created;
+            ASSERT_TRUE(it.prepare().isOk()) << rel;
+            for (size_t k = 0; k < it.inputCount(); ++k)
+                ASSERT_TRUE(fillDeterministic(it.input(k), static_cast<int>(k)).isOk());
+            ASSERT_TRUE(it.invoke().isOk()) << rel;  // the first invoke may size dynamic tensors
+            allocations = 0;
+            countAllocations = true;
+            Status s = it.invoke();
+            countAllocations = false;
+            ASSERT_TRUE(s.isOk()) << rel << ": " << s.message();
+            EXPECT_EQ(allocations.load(), 0) << rel << " with " << threads << " threads";
+        }
+    }
 }
 
 class RecordingObserver : public InvokeObserver {
