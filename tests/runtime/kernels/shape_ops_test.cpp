@@ -10,49 +10,16 @@
 #include <numeric>
 #include <random>
 
-#include "tests/support/single_op_model.h"
+#include "tests/support/byte_op_harness.h"
 #include "tests/support/test_values.h"
 
 namespace litescope::test {
 namespace {
 
-using B = fb::BuiltinOperator;
-using Dims = std::vector<int32_t>;
-using Bytes = std::vector<uint8_t>;
-using OptionsFn = std::function<flatbuffers::Offset<void>(flatbuffers::FlatBufferBuilder&)>;
-
 // ---------------------------------------------------------------------------------------------------------
-// Harness
+// Operands and element types of these tests (the harness is tests/support/byte_op_harness.h)
 // ---------------------------------------------------------------------------------------------------------
 
-struct In {
-    In(fb::TensorType t, Dims s, Bytes b, bool c = false, std::optional<QuantSpec> q = std::nullopt,
-       bool o = false)
-        : type(t), shape(std::move(s)), bytes(std::move(b)), constant(c), quant(std::move(q)), omitted(o) {}
-    fb::TensorType type;
-    Dims shape;
-    Bytes bytes;
-    bool constant;
-    std::optional<QuantSpec> quant;
-    bool omitted;
-};
-
-struct Out {
-    Out(fb::TensorType t, std::optional<QuantSpec> q = std::nullopt) : type(t), quant(std::move(q)) {}
-    fb::TensorType type;
-    std::optional<QuantSpec> quant;
-};
-
-struct Result {
-    Status status;
-    std::vector<Dims> shapes;
-    std::vector<Bytes> data;
-};
-
-template <typename T>
-In values(fb::TensorType type, Dims shape, const std::vector<T>& v, bool constant) {
-    return {type, std::move(shape), toBytes(v), constant, std::nullopt, false};
-}
 In ints(const std::vector<int32_t>& v, bool constant = true) {
     return values(fb::TensorType::INT32, {static_cast<int32_t>(v.size())}, v, constant);
 }
@@ -63,89 +30,13 @@ In scalar(int32_t v, bool constant = true) {
     return values(fb::TensorType::INT32, {}, std::vector<int32_t>{v}, constant);
 }
 
-Result run(B op, const std::vector<In>& ins, const std::vector<Out>& outs,
-           fb::BuiltinOptions optionsType = fb::BuiltinOptions::NONE, OptionsFn options = nullptr) {
-    SingleOpModel m(op);
-    for (const In& in : ins) {
-        if (in.omitted)
-            m.addOmittedInput();
-        else if (in.constant)
-            m.addConstBytes(in.type, in.shape, in.bytes, in.quant);
-        else
-            m.addInput(in.type, in.shape, in.quant);
-    }
-    for (const Out& o : outs)
-        m.addOutput(o.type, {}, o.quant);
-    if (options) m.setOptions(optionsType, options);
-    Result r;
-    r.status = m.build();
-    if (!r.status.isOk()) return r;
-    for (size_t i = 0; i < ins.size(); ++i)
-        if (!ins[i].omitted && !ins[i].constant) m.setInput<uint8_t>(static_cast<int>(i), ins[i].bytes);
-    r.status = m.invoke();
-    if (!r.status.isOk()) return r;
-    for (size_t i = 0; i < outs.size(); ++i) {
-        r.shapes.push_back(m.outputShape(static_cast<int>(i)));
-        r.data.push_back(m.output<uint8_t>(static_cast<int>(i)));
-    }
-    return r;
-}
-
-template <typename T>
-std::vector<T> as(const Bytes& b) {
-    std::vector<T> v(b.size() / sizeof(T));
-    if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(T));
-    return v;
-}
-
-Dims randomShape(std::mt19937& rng, int minRank, int maxRank, int maxDim, int minDim = 1) {
-    const int rank = minRank + static_cast<int>(rng() % static_cast<unsigned>(maxRank - minRank + 1));
-    Dims s(static_cast<size_t>(rank));
-    for (auto& d : s)
-        d = minDim + static_cast<int32_t>(rng() % static_cast<unsigned>(maxDim - minDim + 1));
-    return s;
-}
-
 // Element types by size: data moves as bytes, so these cover every fixed-size type.
-struct Elem {
-    fb::TensorType type;
-    size_t size;
-};
 const Elem kElems[] = {{fb::TensorType::INT8, 1},  {fb::TensorType::INT16, 2}, {fb::TensorType::FLOAT32, 4},
                        {fb::TensorType::INT64, 8}, {fb::TensorType::BOOL, 1},  {fb::TensorType::FLOAT16, 2}};
 
 Elem randomElem(std::mt19937& rng) {
     return kElems[rng() % std::size(kElems)];
 }
-
-Bytes randomBytes(std::mt19937& rng, const Elem& e, int64_t n) {
-    Bytes b(static_cast<size_t>(n) * e.size);
-    for (auto& x : b)
-        x = static_cast<uint8_t>(rng());
-    if (e.type == fb::TensorType::BOOL)
-        for (auto& x : b)
-            x &= 1;
-    return b;
-}
-
-// Output element i is input element source(i), or `pad` (one element's bytes) where source gives -1.
-Bytes gather(const Bytes& in, size_t es, int64_t n, const std::function<int64_t(int64_t)>& source,
-             const Bytes& pad = {}) {
-    Bytes out(static_cast<size_t>(n) * es);
-    for (int64_t i = 0; i < n; ++i) {
-        const int64_t s = source(i);
-        const uint8_t* from = s < 0 ? pad.data() : in.data() + static_cast<size_t>(s) * es;
-        std::memcpy(out.data() + static_cast<size_t>(i) * es, from, es);
-    }
-    return out;
-}
-
-#define EXPECT_OK(r) ASSERT_TRUE((r).status.isOk()) << (r).status.message()
-#define EXPECT_ERROR(r, text)                                                                  \
-    do {                                                                                       \
-        ASSERT_FALSE((r).status.isOk());                                                       \
-        EXPECT_NE((r).status.message().find(text), std::string::npos) << (r).status.message(); \
-    } while (0)
 
 // ---------------------------------------------------------------------------------------------------------
 // RESHAPE, SQUEEZE, EXPAND_DIMS
