@@ -1,9 +1,12 @@
 // Small helpers the kernel tests share: element counts, random values and shapes, flat <-> multi-index.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
+
+#include "format/tflite_generated.h"
 
 namespace litescope::test {
 
@@ -42,6 +45,21 @@ inline int64_t ravel(const std::vector<int64_t>& index, const std::vector<int32_
     for (size_t d = 0; d < shape.size(); ++d)
         flat = flat * shape[d] + index[d];
     return flat;
+}
+
+// The clamp of a fused RELU-family activation, written out for reference results (NONE passes through).
+inline float referenceActivation(double v, fb::ActivationFunctionType a) {
+    const float x = static_cast<float>(v);
+    switch (a) {
+        case fb::ActivationFunctionType::RELU:
+            return std::max(x, 0.f);
+        case fb::ActivationFunctionType::RELU6:
+            return std::min(std::max(x, 0.f), 6.f);
+        case fb::ActivationFunctionType::RELU_N1_TO_1:
+            return std::min(std::max(x, -1.f), 1.f);
+        default:
+            return x;
+    }
 }
 
 }  // namespace litescope::test

@@ -24,20 +24,6 @@ Act randomActivation(std::mt19937& rng) {
     return acts[rng() % 4];
 }
 
-float activate(double v, Act a) {
-    float x = static_cast<float>(v);
-    switch (a) {
-        case Act::RELU:
-            return std::max(x, 0.f);
-        case Act::RELU6:
-            return std::min(std::max(x, 0.f), 6.f);
-        case Act::RELU_N1_TO_1:
-            return std::min(std::max(x, -1.f), 1.f);
-        default:
-            return x;
-    }
-}
-
 // Output size and leading padding of one axis, written from the definitions: SAME keeps ceil(in / stride)
 // outputs and splits the padding with the smaller half first; VALID keeps only whole windows.
 struct AxisRef {
@@ -115,7 +101,7 @@ std::vector<float> conv2dRef(const Conv2DCase& p, const std::vector<float>& in,
                                      filter[static_cast<size_t>(((o * p.kh + ky) * p.kw + kx) * icg + ic)];
                         }
                     out[static_cast<size_t>(((b * ay.out + oy) * ax.out + ox) * p.oc + o)] =
-                        activate(s, p.act);
+                        referenceActivation(s, p.act);
                 }
     return out;
 }
@@ -429,7 +415,7 @@ void runDepthwise(const DepthwiseCase& p, std::mt19937& rng) {
                                        filter[static_cast<size_t>((ky * p.kw + kx) * oc + o)];
                             }
                         want[static_cast<size_t>(((b * ay.out + oy) * ax.out + ox) * oc + o)] =
-                            activate(sum, p.act);
+                            referenceActivation(sum, p.act);
                     }
     ASSERT_EQ(m.outputShape(0), outShape) << p.describe();
     expectClose(m.output<float>(0), want, p.describe());
@@ -568,8 +554,8 @@ void runTransposeConv(const TransposeCase& p, std::mt19937& rng) {
                     }
     std::vector<float> want(acc.size());
     for (size_t i = 0; i < acc.size(); ++i)
-        want[i] = activate(acc[i] + (p.bias == BiasMode::Present ? bias[i % static_cast<size_t>(p.oc)] : 0.0),
-                           p.act);
+        want[i] = referenceActivation(
+            acc[i] + (p.bias == BiasMode::Present ? bias[i % static_cast<size_t>(p.oc)] : 0.0), p.act);
     ASSERT_EQ(m.outputShape(0), outShape) << what;
     expectClose(m.output<float>(0), want, what);
 }
@@ -687,7 +673,7 @@ TEST(Conv3D, MatchesDirectLoopOnRandomShapes) {
                                                    filter[static_cast<size_t>(
                                                        (((kd * k[1] + ky) * k[2] + kx) * c + ic) * oc + ch)];
                                     }
-                            want[o] = activate(sum, act);
+                            want[o] = referenceActivation(sum, act);
                         }
         ASSERT_EQ(m.outputShape(0), outShape);
         expectClose(m.output<float>(0), want, "conv3d trial " + std::to_string(trial));

@@ -16,20 +16,6 @@ namespace {
 using B = fb::BuiltinOperator;
 using Act = fb::ActivationFunctionType;
 
-float activate(double v, Act a) {
-    float x = static_cast<float>(v);
-    switch (a) {
-        case Act::RELU:
-            return std::max(x, 0.f);
-        case Act::RELU6:
-            return std::min(std::max(x, 0.f), 6.f);
-        case Act::RELU_N1_TO_1:
-            return std::min(std::max(x, -1.f), 1.f);
-        default:
-            return x;
-    }
-}
-
 void expectClose(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
     ASSERT_EQ(got.size(), want.size()) << what;
     float scale = 1.f;
@@ -90,7 +76,7 @@ void runFullyConnected(const FcCase& p, std::mt19937& rng) {
             for (int32_t k = 0; k < depth; ++k)
                 sum += static_cast<double>(in[static_cast<size_t>(r * depth + k)]) *
                        weights[static_cast<size_t>(u * depth + k)];
-            want[static_cast<size_t>(r * p.units + u)] = activate(sum, p.act);
+            want[static_cast<size_t>(r * p.units + u)] = referenceActivation(sum, p.act);
         }
     std::vector<int32_t> outShape = {static_cast<int32_t>(rows), p.units};
     if (p.keepDims) {
