@@ -34,4 +34,15 @@ struct RunOptions {
 
 int runRun(const RunOptions& options);
 
+struct GuiOptions {
+    std::string modelPath;       // empty: the built-in demo model
+    std::string screenshotPath;  // when set: render offscreen at a fixed size, save a PNG and exit
+    std::string view = "graph";  // graph, operators or tensors
+    bool demoInt8 = false;
+};
+
+// Starts the desktop application (or, with a screenshot path, renders one frame of it and exits:
+// 0 saved, 2 the model is not valid (the error page is saved), 1 the image could not be written).
+int runGui(int argc, char** argv, const GuiOptions& options);
+
 }  // namespace litescope::app

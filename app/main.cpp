@@ -21,6 +21,14 @@ int main(int argc, char** argv) {
                          "list every operator with its inputs and outputs (text)");
     inspectCmd->add_flag("--no-weights", noWeights, "leave out the per-tensor weight statistics (text)");
 
+    GuiOptions gui;
+    cli.add_option("MODEL", gui.modelPath, "open this .tflite file in the desktop app (default: the demo model)");
+    cli.add_option("--screenshot", gui.screenshotPath,
+                   "render the window offscreen at 1600x1000, save it as a PNG and exit");
+    cli.add_option("--view", gui.view, "the page shown first: graph, operators or tensors")
+        ->check(CLI::IsMember({"graph", "operators", "tensors"}));
+    cli.add_flag("--demo-int8", gui.demoInt8, "open the int8 demo model instead of the float one");
+
     RunOptions run;
     CLI::App* runCmd =
         cli.add_subcommand("run", "Run a model once in Litescope's runtime and summarise its outputs");
@@ -47,7 +55,5 @@ int main(int argc, char** argv) {
         return runInspect(inspect);
     }
     if (*runCmd) return runRun(run);
-    // The GUI is not built yet: say what is available.
-    std::cout << cli.help();
-    return kExitOk;
+    return runGui(argc, argv, gui);
 }

@@ -1,0 +1,106 @@
+// Desktop start-up: the QApplication, the theme, the main window, and the offscreen screenshot mode used by
+// tests and the README.
+#include <QApplication>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QImage>
+#include <QSettings>
+#include <QTimer>
+#include <iostream>
+
+#include "app/commands.h"
+#include "ui/document_view.h"
+#include "ui/graph_view.h"
+#include "ui/main_window.h"
+#include "ui/theme.h"
+
+namespace litescope::app {
+namespace {
+
+// Waits (running the event loop) until the document has loaded or failed.
+bool waitForDocument(ui::DocumentView* view, int timeoutMs) {
+    if (!view->isLoading()) return view->loaded() != nullptr;
+    QEventLoop loop;
+    QObject::connect(view, &ui::DocumentView::loadFinished, &loop, &QEventLoop::quit);
+    QObject::connect(view, &ui::DocumentView::loadFailed, &loop, &QEventLoop::quit);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    return view->loaded() != nullptr;
+}
+
+void settle(int ms) {
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+// Shows what a user looks for first: the graph from the top at a readable zoom, the first input selected
+// so the inspector shows its shape, type and quantization.
+void prepareScreenshotView(ui::DocumentView* view, const std::string& page) {
+    auto loaded = view->loaded();
+    if (!loaded) return;
+    const Subgraph& main = loaded->model->subgraphs().front();
+    if (!main.inputs.empty()) view->selection()->select(SelectionTarget::tensor(0, main.inputs[0]));
+    if (page == "operators") {
+        view->showPage(ui::DocumentView::Page::Operators);
+    } else if (page == "tensors") {
+        view->showPage(ui::DocumentView::Page::Tensors);
+    } else {
+        view->showPage(ui::DocumentView::Page::Graph);
+    }
+    view->graphView()->showOverviewOfTop();
+}
+
+}  // namespace
+
+int runGui(int argc, char** argv, const GuiOptions& options) {
+    const bool screenshot = !options.screenshotPath.empty();
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        if (screenshot) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        } else if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+            // Qt would abort without a display; say what to do instead.
+            std::cerr << "litescope: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+                         "  Run it on a desktop, under xvfb-run, or use a sub-command (litescope --help)\n"
+                         "  or --screenshot OUT.png to render the window to a file.\n";
+            return kExitFailure;
+        }
+    }
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("Litescope");
+    QApplication::setApplicationName("litescope");
+    QApplication::setApplicationVersion(LITESCOPE_VERSION);
+    QApplication::setDesktopFileName("litescope");
+    ui::applyTheme(screenshot ? ui::ThemeChoice::System
+                              : ui::themeFromString(QSettings().value("theme").toString()));
+
+    ui::MainWindow window;
+    ui::DocumentView* view = options.modelPath.empty()
+                                 ? window.openDemo(options.demoInt8)
+                                 : window.openFile(QString::fromStdString(options.modelPath));
+    if (!screenshot) {
+        window.restoreLayout();
+        window.show();
+        return QApplication::exec();
+    }
+
+    window.setAttribute(Qt::WA_DontShowOnScreen, false);
+    window.resize(1600, 1000);
+    window.show();
+    const bool ok = waitForDocument(view, 120'000);
+    settle(50);
+    prepareScreenshotView(view, options.view);
+    settle(100);
+    const QImage image = window.grab().toImage();
+    if (!image.save(QString::fromStdString(options.screenshotPath), "PNG")) {
+        std::cerr << "litescope: could not write " << options.screenshotPath << "\n";
+        return kExitFailure;
+    }
+    if (!ok) {
+        std::cerr << "litescope: " << options.modelPath << ": " << view->errorMessage().toStdString() << "\n";
+        return kExitInvalidModel;
+    }
+    return kExitOk;
+}
+
+}  // namespace litescope::app
