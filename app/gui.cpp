@@ -4,7 +4,9 @@
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QImage>
+#include <QLineEdit>
 #include <QSettings>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <iostream>
 
@@ -36,9 +38,10 @@ void settle(int ms) {
 
 // Shows what a user looks for first: the graph from the top at a readable zoom, the first input selected
 // so the inspector shows its shape, type and quantization.
-void prepareScreenshotView(ui::DocumentView* view, const std::string& page) {
+void prepareScreenshotView(ui::DocumentView* view, const GuiOptions& options) {
     auto loaded = view->loaded();
     if (!loaded) return;
+    const std::string& page = options.view;
     const Subgraph& main = loaded->model->subgraphs().front();
     if (!main.inputs.empty()) view->selection()->select(SelectionTarget::tensor(0, main.inputs[0]));
     if (page == "operators") {
@@ -49,6 +52,10 @@ void prepareScreenshotView(ui::DocumentView* view, const std::string& page) {
         view->showPage(ui::DocumentView::Page::Graph);
     }
     view->graphView()->showOverviewOfTop();
+    if (!options.find.empty()) {
+        view->showFindBar();
+        view->findEdit()->setText(QString::fromStdString(options.find));
+    }
 }
 
 }  // namespace
@@ -71,6 +78,11 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
     QApplication::setApplicationName("litescope");
     QApplication::setApplicationVersion(LITESCOPE_VERSION);
     QApplication::setDesktopFileName("litescope");
+    // A screenshot run starts from default settings and leaves the user's (recent files, layout) alone.
+    QTemporaryDir screenshotSettings;
+    if (screenshot) {
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, screenshotSettings.path());
+    }
     ui::applyTheme(screenshot ? ui::ThemeChoice::System
                               : ui::themeFromString(QSettings().value("theme").toString()));
 
@@ -81,6 +93,12 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
     if (!screenshot) {
         window.restoreLayout();
         window.show();
+        if (!options.find.empty()) {
+            QObject::connect(view, &ui::DocumentView::loadFinished, view, [view, query = options.find] {
+                view->showFindBar();
+                view->findEdit()->setText(QString::fromStdString(query));
+            }, Qt::SingleShotConnection);
+        }
         return QApplication::exec();
     }
 
@@ -89,7 +107,7 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
     window.show();
     const bool ok = waitForDocument(view, 120'000);
     settle(50);
-    prepareScreenshotView(view, options.view);
+    prepareScreenshotView(view, options);
     settle(100);
     const QImage image = window.grab().toImage();
     if (!image.save(QString::fromStdString(options.screenshotPath), "PNG")) {

@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
                    "render the window offscreen at 1600x1000, save it as a PNG and exit");
     cli.add_option("--view", gui.view, "the page shown first: graph, operators or tensors")
         ->check(CLI::IsMember({"graph", "operators", "tensors"}));
+    cli.add_option("--find", gui.find,
+                   "once loaded, find this in the graph and select the first match: an op type or name, "
+                   "a tensor name, #OP_INDEX or t:TENSOR_INDEX");
     cli.add_flag("--demo-int8", gui.demoInt8, "open the int8 demo model instead of the float one");
 
     RunOptions run;

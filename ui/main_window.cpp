@@ -390,7 +390,10 @@ void MainWindow::updateStatus() {
                               .arg(loaded->report.operatorCount)
                               .arg(loaded->report.tensorCount)
                               .arg(QString::fromStdString(formatBytes(loaded->report.totalWeightBytes))));
-    statusSelection_->setText(describeSelection(*loaded, view->selection()->current()));
+    // Tensor names from converters can run to hundreds of characters: elide, keep the whole in the tooltip.
+    const QString selection = describeSelection(*loaded, view->selection()->current());
+    statusSelection_->setText(statusSelection_->fontMetrics().elidedText(selection, Qt::ElideMiddle, 560));
+    statusSelection_->setToolTip(selection);
 }
 
 void MainWindow::addRecentFile(const QString& path) {

@@ -59,8 +59,7 @@ void OverviewPanel::setLoadedModel(const std::shared_ptr<const LoadedModel>& loa
         clear();
         return;
     }
-    // Only names and counts are read here, never weight values, so this is quick on the UI thread.
-    setOverview(buildOverview(loaded->path, loaded->report.fileSize, *loaded->model, loaded->report));
+    setOverview(loaded->overview);
 }
 
 void OverviewPanel::clear() {

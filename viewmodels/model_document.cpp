@@ -82,6 +82,7 @@ Result<std::shared_ptr<const LoadedModel>> ModelLoadJob::load(const ModelSource&
     say(10, QObject::tr("Computing weight statistics"));
     loaded->report = buildModelReport(*loaded->model);
     if (cancelled()) return cancelledStatus;
+    loaded->overview = buildOverview(loaded->path, loaded->report.fileSize, *loaded->model, loaded->report);
 
     const auto& subgraphs = loaded->model->subgraphs();
     for (size_t i = 0; i < subgraphs.size(); ++i) {

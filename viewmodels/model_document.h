@@ -14,6 +14,7 @@
 #include "profiler/model_report.h"
 #include "runtime/model.h"
 #include "viewmodels/op_graph.h"
+#include "viewmodels/overview_model.h"
 
 namespace litescope {
 
@@ -23,6 +24,7 @@ struct LoadedModel {
     QString displayName;  // file name as shown in tabs and the status bar
     std::shared_ptr<const Model> model;
     ModelReport report;
+    Overview overview;  // the overview dock's rows
     std::vector<std::shared_ptr<const OpGraph>> graphs;  // index = subgraph index
 };
 

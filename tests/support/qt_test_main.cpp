@@ -2,6 +2,9 @@
 // (on the offscreen platform, set by ctest), so event loops, timers and queued signals work.
 #include <gtest/gtest.h>
 
+#include <QSettings>
+#include <QTemporaryDir>
+
 #ifdef LITESCOPE_QT_WIDGETS_MAIN
 #include <QApplication>
 using TestApplication = QApplication;
@@ -13,6 +16,11 @@ using TestApplication = QCoreApplication;
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     TestApplication app(argc, argv);
+    // Each test process gets its own settings (recent files, window state), so tests running in parallel
+    // never see each other's and the user's own settings are never touched.
+    QTemporaryDir settingsDir;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir.path());
     TestApplication::setOrganizationName("Litescope");
     TestApplication::setApplicationName("litescope-tests");
     ::testing::InitGoogleTest(&argc, argv);
