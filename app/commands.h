@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace litescope::app {
 
@@ -35,7 +36,7 @@ struct RunOptions {
 int runRun(const RunOptions& options);
 
 struct GuiOptions {
-    std::string modelPath;       // empty: the built-in demo model
+    std::vector<std::string> modelPaths;  // each in its own tab; none: the built-in demo model
     std::string screenshotPath;  // when set: render offscreen at a fixed size, save a PNG and exit
     std::string view = "graph";  // graph, operators or tensors
     bool demoInt8 = false;

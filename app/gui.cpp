@@ -87,9 +87,9 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
                               : ui::themeFromString(QSettings().value("theme").toString()));
 
     ui::MainWindow window;
-    ui::DocumentView* view = options.modelPath.empty()
-                                 ? window.openDemo(options.demoInt8)
-                                 : window.openFile(QString::fromStdString(options.modelPath));
+    ui::DocumentView* view = nullptr;
+    for (const std::string& path : options.modelPaths) view = window.openFile(QString::fromStdString(path));
+    if (view == nullptr) view = window.openDemo(options.demoInt8);
     if (!screenshot) {
         window.restoreLayout();
         window.show();
@@ -115,7 +115,7 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
         return kExitFailure;
     }
     if (!ok) {
-        std::cerr << "litescope: " << options.modelPath << ": " << view->errorMessage().toStdString() << "\n";
+        std::cerr << "litescope: " << view->errorMessage().toStdString() << "\n";
         return kExitInvalidModel;
     }
     return kExitOk;

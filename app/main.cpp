@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
     inspectCmd->add_flag("--no-weights", noWeights, "leave out the per-tensor weight statistics (text)");
 
     GuiOptions gui;
-    cli.add_option("MODEL", gui.modelPath, "open this .tflite file in the desktop app (default: the demo model)");
+    cli.add_option("MODEL", gui.modelPaths,
+                   "open these .tflite files in the desktop app, one tab each (default: the demo model)");
     cli.add_option("--screenshot", gui.screenshotPath,
                    "render the window offscreen at 1600x1000, save it as a PNG and exit");
     cli.add_option("--view", gui.view, "the page shown first: graph, operators or tensors")
