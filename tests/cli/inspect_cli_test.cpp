@@ -29,10 +29,13 @@ void expectOneLineError(const CliResult& r, int code, const std::string& word) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
-TEST(InspectCli, NoArgumentsPrintsHelp) {
-    CliResult r = runLitescope({});
+// With no sub-command the executable starts the GUI, so only --help is checked here.
+TEST(InspectCli, HelpListsSubcommandsAndGuiOptions) {
+    CliResult r = runLitescope({"--help"});
     EXPECT_EQ(r.exitCode, 0);
     EXPECT_NE(r.out.find("inspect"), std::string::npos);
+    EXPECT_NE(r.out.find("run"), std::string::npos);
+    EXPECT_NE(r.out.find("--screenshot"), std::string::npos);
 }
 
 TEST(InspectCli, UnknownOptionFails) {
