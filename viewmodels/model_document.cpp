@@ -2,7 +2,21 @@
 
 #include <QFileInfo>
 
+#include "runtime/interpreter.h"
+
 namespace litescope {
+namespace {
+
+// Preparing is what finds unsupported types and shapes, not just missing kernels; the arena it plans is
+// freed again at once.
+std::string runtimeProblem(const std::shared_ptr<const Model>& model) {
+    auto interpreter = Interpreter::create(model);
+    if (!interpreter) return interpreter.message();
+    Status prepared = interpreter.value()->prepare();
+    return prepared ? std::string() : prepared.message();
+}
+
+}  // namespace
 
 ModelSource ModelSource::file(const QString& path) {
     return {path, {}, QFileInfo(path).fileName()};
@@ -82,7 +96,11 @@ Result<std::shared_ptr<const LoadedModel>> ModelLoadJob::load(const ModelSource&
     say(10, QObject::tr("Computing weight statistics"));
     loaded->report = buildModelReport(*loaded->model);
     if (cancelled()) return cancelledStatus;
-    loaded->overview = buildOverview(loaded->path, loaded->report.fileSize, *loaded->model, loaded->report);
+    say(30, QObject::tr("Checking what Litescope's runtime can run"));
+    loaded->runtimeProblem = runtimeProblem(loaded->model);
+    if (cancelled()) return cancelledStatus;
+    loaded->overview = buildOverview(loaded->path, loaded->report.fileSize, *loaded->model, loaded->report,
+                                     loaded->runtimeProblem);
 
     const auto& subgraphs = loaded->model->subgraphs();
     for (size_t i = 0; i < subgraphs.size(); ++i) {

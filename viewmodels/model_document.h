@@ -25,6 +25,9 @@ struct LoadedModel {
     std::shared_ptr<const Model> model;
     ModelReport report;
     Overview overview;  // the overview dock's rows
+    // Why Litescope's runtime cannot prepare the model (empty when it can): an op without a kernel, or
+    // types a kernel does not support yet.
+    std::string runtimeProblem;
     std::vector<std::shared_ptr<const OpGraph>> graphs;  // index = subgraph index
 };
 

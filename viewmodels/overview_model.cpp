@@ -156,7 +156,7 @@ const OverviewRow* Overview::section(OverviewSection which) const {
 }
 
 Overview buildOverview(const QString& filePath, uint64_t fileSize, const Model& model,
-                       const ModelReport& report) {
+                       const ModelReport& report, const std::string& runtimeProblem) {
     Overview overview;
     auto addSection = [&](OverviewSection which, const char* title) -> OverviewRow& {
         OverviewRow row;
@@ -314,6 +314,10 @@ Overview buildOverview(const QString& filePath, uint64_t fileSize, const Model& 
     {
         OverviewRow& s = addSection(OverviewSection::Warnings, "Warnings");
         addWarnings(s, model, report);
+        if (!runtimeProblem.empty()) {
+            s.children.push_back(leaf("Litescope runtime", "cannot run this model yet: " +
+                                                               QString::fromStdString(runtimeProblem)));
+        }
         s.value = s.children.empty() ? QString("none") : QString::number(s.children.size());
     }
 

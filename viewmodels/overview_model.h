@@ -41,8 +41,11 @@ struct Overview {
 };
 
 // Plain data only (no QObject), so it may run in any thread.
+// `runtimeProblem`: why Litescope's runtime could not prepare the model (empty when it can), shown under
+// Warnings because an op can have a kernel and still not support the model's types (int8 before the
+// quantized kernels, for one).
 Overview buildOverview(const QString& filePath, uint64_t fileSize, const Model& model,
-                       const ModelReport& report);
+                       const ModelReport& report, const std::string& runtimeProblem = {});
 
 class OverviewModel : public QAbstractItemModel {
     Q_OBJECT
