@@ -10,6 +10,7 @@
 
 #include "format/tflite_generated.h"
 #include "profiler/inspect_report.h"
+#include "profiler/stored_values.h"
 
 namespace litescope {
 
@@ -17,93 +18,6 @@ namespace {
 
 QString qstr(std::string_view s) {
     return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
-}
-
-float halfToFloat(uint16_t h) {
-    const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-    const uint32_t exponent = (h >> 10) & 0x1f;
-    const uint32_t mantissa = h & 0x3ff;
-    if (exponent == 0) {
-        const float v = std::ldexp(static_cast<float>(mantissa), -24);
-        return sign ? -v : v;
-    }
-    const uint32_t bits = exponent == 31 ? (sign | 0x7f800000u | (mantissa << 13))
-                                         : (sign | ((exponent + 112) << 23) | (mantissa << 13));
-    return std::bit_cast<float>(bits);
-}
-
-// Calls fn(i, value) for the first `count` stored values, decoded the way computeWeightStats decodes them
-// (sub-byte types packed low bits first), so histograms and statistics agree value for value.
-template <typename Fn>
-bool forEachValue(const Tensor& t, int64_t count, Fn&& fn) {
-    const uint8_t* p = t.data.data();
-    auto loop = [&](auto tag, auto toDouble) {
-        using T = decltype(tag);
-        for (int64_t i = 0; i < count; ++i) {
-            T v;
-            std::memcpy(&v, p + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
-            fn(i, toDouble(v));
-        }
-    };
-    auto same = [](auto v) { return static_cast<double>(v); };
-    switch (t.type) {
-        case TensorType::Float32:
-            loop(float{}, same);
-            return true;
-        case TensorType::Float64:
-            loop(double{}, same);
-            return true;
-        case TensorType::Float16:
-            loop(uint16_t{}, [](uint16_t v) { return static_cast<double>(halfToFloat(v)); });
-            return true;
-        case TensorType::BFloat16:
-            loop(uint16_t{},
-                 [](uint16_t v) { return static_cast<double>(std::bit_cast<float>(uint32_t{v} << 16)); });
-            return true;
-        case TensorType::Int8:
-            loop(int8_t{}, same);
-            return true;
-        case TensorType::UInt8:
-            loop(uint8_t{}, same);
-            return true;
-        case TensorType::Bool:
-            loop(uint8_t{}, [](uint8_t v) { return v ? 1.0 : 0.0; });
-            return true;
-        case TensorType::Int16:
-            loop(int16_t{}, same);
-            return true;
-        case TensorType::UInt16:
-            loop(uint16_t{}, same);
-            return true;
-        case TensorType::Int32:
-            loop(int32_t{}, same);
-            return true;
-        case TensorType::UInt32:
-            loop(uint32_t{}, same);
-            return true;
-        case TensorType::Int64:
-            loop(int64_t{}, same);
-            return true;
-        case TensorType::UInt64:
-            loop(uint64_t{}, same);
-            return true;
-        case TensorType::Int4:
-        case TensorType::UInt4:
-        case TensorType::Int2: {
-            const int bits = tensorTypeBits(t.type);
-            const int perByte = 8 / bits;
-            const bool isSigned = t.type != TensorType::UInt4;
-            for (int64_t i = 0; i < count; ++i) {
-                const uint32_t raw = (p[i / perByte] >> ((i % perByte) * bits)) & ((1u << bits) - 1);
-                int32_t v = static_cast<int32_t>(raw);
-                if (isSigned && (raw & (1u << (bits - 1)))) v -= (1 << bits);
-                fn(i, static_cast<double>(v));
-            }
-            return true;
-        }
-        default:
-            return false;
-    }
 }
 
 Histogram equalWidthHistogram(double min, double max) {
@@ -381,7 +295,7 @@ TensorInspection inspectTensor(const Model& model, int subgraph, int tensor) {
             std::vector<double> usedMax(r.channels.size(), -std::numeric_limits<double>::infinity());
             const double tensorZp = static_cast<double>(r.zeroPoint);
 
-            forEachValue(t, count, [&](int64_t i, double v) {
+            forEachStoredValue(t, count, [&](int64_t i, double v, uint64_t) {
                 if (!std::isfinite(v)) return;
                 ++sh.counts[binOf(sh, v)];
                 if (!dequantize) return;
