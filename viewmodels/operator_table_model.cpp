@@ -39,34 +39,28 @@ QString subgraphLabel(const Model& model, int32_t s) {
 }  // namespace
 
 OperatorTableModel::OperatorTableModel(std::shared_ptr<const Model> model, QObject* parent)
-    : QAbstractTableModel(parent), model_(std::move(model)) {
+    : SubgraphTableModel(
+          {
+        {"Index", "The operator's index in its subgraph (execution order)", true},
+        {"Op", "Builtin op name or custom code, with the op version", false},
+        {"Inputs", "Shapes and types of the non-constant inputs", false},
+        {"Weights", "Shapes of the constant inputs (weights, biases, tables)", false},
+        {"Outputs", "Shapes and types of the outputs", false},
+        {"Quantization", "Quantization of the first output; 'per-channel' when an input is quantized per channel", false},
+        {"Param bytes", "Bytes of the constant inputs as stored in the file", true},
+        {"Subgraphs called", "Subgraphs run by control-flow ops (WHILE, IF, CALL_ONCE, ...)", false},
+          },
+          std::move(model), parent) {
     rebuild();
 }
 
-void OperatorTableModel::setModel(std::shared_ptr<const Model> model) {
-    beginResetModel();
-    model_ = std::move(model);
-    rebuild();
-    endResetModel();
-}
-
-void OperatorTableModel::setSubgraph(int subgraph) {
-    beginResetModel();
-    subgraph_ = subgraph;
-    rebuild();
-    endResetModel();
-}
-
-void OperatorTableModel::rebuild() {
-    rows_.clear();
-    if (!model_ || subgraph_ < 0 || static_cast<size_t>(subgraph_) >= model_->subgraphs().size()) return;
-    const Model& model = *model_;
-    const Subgraph& sg = model.subgraphs()[static_cast<size_t>(subgraph_)];
-    rows_.reserve(sg.operators.size());
+std::vector<SubgraphTableModel::Row> OperatorTableModel::buildRows(const Model& model, const Subgraph& sg) const {
+    std::vector<Row> rows;
+    rows.reserve(sg.operators.size());
     for (const Operator& op : sg.operators) {
         const OperatorCode& code = model.operatorCode(op);
-        Row row;
-        row.index = op.index;
+        Row row = makeRow(op.index);
+        qlonglong paramBytes = 0;
         row.cells[IndexColumn] = QString::number(op.index);
         row.cells[OpColumn] = QString("%1 v%2").arg(QString::fromStdString(code.name)).arg(code.version);
         row.toolTips[OpColumn] =
@@ -91,7 +85,7 @@ void OperatorTableModel::rebuild() {
                 weights << tensorShapeText(*t);
                 weightTips << tensorLine(role, *t) + ", " +
                                   QString::fromStdString(formatBytes(t->data.size()));
-                row.paramBytes += static_cast<qlonglong>(t->data.size());
+                paramBytes += static_cast<qlonglong>(t->data.size());
             } else {
                 inputs << tensorShapeText(*t) + " " + tensorTypeString(t->type);
                 inputTips << tensorLine(role, *t);
@@ -122,68 +116,21 @@ void OperatorTableModel::rebuild() {
             QString("first output: %1").arg(outputQuantization) +
             (perChannelInput ? QString("\nan input (weights) is quantized per channel") : QString());
 
-        if (row.paramBytes > 0) {
+        if (paramBytes > 0) {
             row.cells[ParamBytesColumn] =
-                QString::fromStdString(formatBytes(static_cast<uint64_t>(row.paramBytes)));
-            row.toolTips[ParamBytesColumn] = QString("%1 bytes of constant inputs").arg(row.paramBytes);
+                QString::fromStdString(formatBytes(static_cast<uint64_t>(paramBytes)));
+            row.toolTips[ParamBytesColumn] = QString("%1 bytes of constant inputs").arg(paramBytes);
         }
 
         QStringList called;
         for (int32_t s : op.calledSubgraphs)
             called << subgraphLabel(model, s);
         row.cells[CalledSubgraphsColumn] = called.join(", ");
-        rows_.push_back(std::move(row));
+        row.sortKeys[IndexColumn] = qlonglong{op.index};
+        row.sortKeys[ParamBytesColumn] = paramBytes;
+        rows.push_back(std::move(row));
     }
-}
-
-int OperatorTableModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
-}
-
-int OperatorTableModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant OperatorTableModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
-    const Row& row = rows_[static_cast<size_t>(index.row())];
-    const int column = index.column();
-    switch (role) {
-        case Qt::DisplayRole:
-            return row.cells[column];
-        case Qt::ToolTipRole:
-            return row.toolTips[column].isEmpty() ? QVariant() : QVariant(row.toolTips[column]);
-        case Qt::TextAlignmentRole:
-            if (column == IndexColumn || column == ParamBytesColumn)
-                return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
-            return {};
-        case SortRole:
-            if (column == IndexColumn) return qlonglong{row.index};
-            if (column == ParamBytesColumn) return row.paramBytes;
-            return row.cells[column];
-        case IndexRole:
-            return row.index;
-        default:
-            return {};
-    }
-}
-
-QVariant OperatorTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-    static const char* const kTitles[ColumnCount] = {
-        "Index", "Op", "Inputs", "Weights", "Outputs", "Quantization", "Param bytes", "Subgraphs called"};
-    static const char* const kToolTips[ColumnCount] = {
-        "The operator's index in its subgraph (execution order)",
-        "Builtin op name or custom code, with the op version",
-        "Shapes and types of the non-constant inputs",
-        "Shapes of the constant inputs (weights, biases, tables)",
-        "Shapes and types of the outputs",
-        "Quantization of the first output; 'per-channel' when an input is quantized per channel",
-        "Bytes of the constant inputs as stored in the file",
-        "Subgraphs run by control-flow ops (WHILE, IF, CALL_ONCE, ...)"};
-    if (role == Qt::DisplayRole) return QString(kTitles[section]);
-    if (role == Qt::ToolTipRole) return QString(kToolTips[section]);
-    return {};
+    return rows;
 }
 
 }  // namespace litescope

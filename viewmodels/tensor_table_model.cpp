@@ -21,29 +21,25 @@ bool sameShape(std::span<const int32_t> a, std::span<const int32_t> b) {
 }  // namespace
 
 TensorTableModel::TensorTableModel(std::shared_ptr<const Model> model, QObject* parent)
-    : QAbstractTableModel(parent), model_(std::move(model)) {
+    : SubgraphTableModel(
+          {
+        {"Index", "The tensor's index in its subgraph", true},
+        {"Name", "The tensor's name as the converter wrote it", false},
+        {"Kind", "Subgraph input or output, constant (weights), variable (state) or activation", false},
+        {"Type", "Element type as TFLite spells it", false},
+        {"Shape", "Shape as stored", false},
+        {"Signature", "Shape signature, shown when it differs from the shape (-1: dynamic dimension)", false},
+        {"Quantization", "Affine quantization: per tensor (scale, zero point) or per channel", false},
+        {"Bytes", "Size in bytes (stored bytes for sparse constants)", true},
+        {"Producer", "The operator that writes the tensor", false},
+        {"Consumers", "How many operators read the tensor", true},
+          },
+          std::move(model), parent) {
     rebuild();
 }
 
-void TensorTableModel::setModel(std::shared_ptr<const Model> model) {
-    beginResetModel();
-    model_ = std::move(model);
-    rebuild();
-    endResetModel();
-}
-
-void TensorTableModel::setSubgraph(int subgraph) {
-    beginResetModel();
-    subgraph_ = subgraph;
-    rebuild();
-    endResetModel();
-}
-
-void TensorTableModel::rebuild() {
-    rows_.clear();
-    if (!model_ || subgraph_ < 0 || static_cast<size_t>(subgraph_) >= model_->subgraphs().size()) return;
-    const Model& model = *model_;
-    const Subgraph& sg = model.subgraphs()[static_cast<size_t>(subgraph_)];
+std::vector<SubgraphTableModel::Row> TensorTableModel::buildRows(const Model& model, const Subgraph& sg) const {
+    std::vector<Row> rows;
 
     // One pass over the operators finds every tensor's producer and readers.
     std::vector<int32_t> producer(sg.tensors.size(), -1);
@@ -63,10 +59,10 @@ void TensorTableModel::rebuild() {
             QString::fromStdString(model.operatorCode(sg.operators[static_cast<size_t>(op)]).name));
     };
 
-    rows_.reserve(sg.tensors.size());
+    rows.reserve(sg.tensors.size());
     for (const Tensor& t : sg.tensors) {
-        Row row;
-        row.index = t.index;
+        Row row = makeRow(t.index);
+        row.sortKeys[IndexColumn] = qlonglong{t.index};
         row.cells[IndexColumn] = QString::number(t.index);
         row.cells[NameColumn] = qstr(t.name);
         row.toolTips[NameColumn] = qstr(t.name);
@@ -76,7 +72,7 @@ void TensorTableModel::rebuild() {
         row.cells[TypeColumn] = tensorTypeString(t.type);
         row.cells[ShapeColumn] = tensorShapeText(t);
         row.toolTips[ShapeColumn] = QString("%1 elements").arg(t.elementCount);
-        row.elements = t.elementCount;
+        row.sortKeys[ShapeColumn] = qlonglong{t.elementCount};
         if (!t.shapeSignature.empty() && !sameShape(t.shape, t.shapeSignature)) {
             row.cells[ShapeSignatureColumn] = shapeText(t.shapeSignature);
             row.toolTips[ShapeSignatureColumn] = "-1 marks a dimension fixed only when the model is run";
@@ -84,93 +80,32 @@ void TensorTableModel::rebuild() {
         row.cells[QuantizationColumn] = quantizationSummary(t);
 
         // A sparse constant stores fewer bytes than its dense shape needs; show what the file holds.
-        row.bytes = t.sparsity ? static_cast<qlonglong>(t.data.size()) : t.byteSize;
-        if (row.bytes < 0 && t.isConstant()) row.bytes = static_cast<qlonglong>(t.data.size());
-        if (row.bytes >= 0) {
-            row.cells[BytesColumn] = QString::fromStdString(formatBytes(static_cast<uint64_t>(row.bytes)));
+        qlonglong bytes = t.sparsity ? static_cast<qlonglong>(t.data.size()) : t.byteSize;
+        if (bytes < 0 && t.isConstant()) bytes = static_cast<qlonglong>(t.data.size());
+        row.sortKeys[BytesColumn] = bytes;
+        if (bytes >= 0) {
+            row.cells[BytesColumn] = QString::fromStdString(formatBytes(static_cast<uint64_t>(bytes)));
             row.toolTips[BytesColumn] =
                 QString("%1 bytes%2")
-                    .arg(row.bytes)
+                    .arg(bytes)
                     .arg(t.sparsity ? QString(" stored (sparse; %1 dense)").arg(t.byteSize) : QString());
         } else {
             row.toolTips[BytesColumn] = "no fixed size (string or resource tensor)";
         }
 
-        row.producer = producer[static_cast<size_t>(t.index)];
-        if (row.producer >= 0) row.cells[ProducerColumn] = opLabel(static_cast<int32_t>(row.producer));
+        const int32_t producedBy = producer[static_cast<size_t>(t.index)];
+        row.sortKeys[ProducerColumn] = qlonglong{producedBy};
+        if (producedBy >= 0) row.cells[ProducerColumn] = opLabel(producedBy);
         const auto& readers = consumers[static_cast<size_t>(t.index)];
-        row.consumers = static_cast<qlonglong>(readers.size());
+        row.sortKeys[ConsumersColumn] = static_cast<qlonglong>(readers.size());
         row.cells[ConsumersColumn] = QString::number(readers.size());
         QStringList readerLabels;
         for (int32_t op : readers)
             readerLabels << opLabel(op);
         row.toolTips[ConsumersColumn] = readerLabels.join('\n');
-        rows_.push_back(std::move(row));
+        rows.push_back(std::move(row));
     }
-}
-
-int TensorTableModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
-}
-
-int TensorTableModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant TensorTableModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
-    const Row& row = rows_[static_cast<size_t>(index.row())];
-    const int column = index.column();
-    switch (role) {
-        case Qt::DisplayRole:
-            return row.cells[column];
-        case Qt::ToolTipRole:
-            return row.toolTips[column].isEmpty() ? QVariant() : QVariant(row.toolTips[column]);
-        case Qt::TextAlignmentRole:
-            if (column == IndexColumn || column == BytesColumn || column == ConsumersColumn)
-                return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
-            return {};
-        case SortRole:
-            switch (column) {
-                case IndexColumn:
-                    return qlonglong{row.index};
-                case BytesColumn:
-                    return row.bytes;
-                case ProducerColumn:
-                    return row.producer;
-                case ConsumersColumn:
-                    return row.consumers;
-                case ShapeColumn:
-                    return row.elements;
-                default:
-                    return row.cells[column];
-            }
-        case IndexRole:
-            return row.index;
-        default:
-            return {};
-    }
-}
-
-QVariant TensorTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-    static const char* const kTitles[ColumnCount] = {"Index",    "Name",      "Kind",         "Type",
-                                                     "Shape",    "Signature", "Quantization", "Bytes",
-                                                     "Producer", "Consumers"};
-    static const char* const kToolTips[ColumnCount] = {
-        "The tensor's index in its subgraph",
-        "The tensor's name as the converter wrote it",
-        "Subgraph input or output, constant (weights), variable (state) or activation",
-        "Element type as TFLite spells it",
-        "Shape as stored",
-        "Shape signature, shown when it differs from the shape (-1: dynamic dimension)",
-        "Affine quantization: per tensor (scale, zero point) or per channel",
-        "Size in bytes (stored bytes for sparse constants)",
-        "The operator that writes the tensor",
-        "How many operators read the tensor"};
-    if (role == Qt::DisplayRole) return QString(kTitles[section]);
-    if (role == Qt::ToolTipRole) return QString(kToolTips[section]);
-    return {};
+    return rows;
 }
 
 }  // namespace litescope
