@@ -37,8 +37,8 @@ int runRun(const RunOptions& options);
 
 struct GuiOptions {
     std::vector<std::string> modelPaths;  // each in its own tab; none: the built-in demo model
-    std::string screenshotPath;  // when set: render offscreen at a fixed size, save a PNG and exit
-    std::string view = "graph";  // graph, operators or tensors
+    std::string screenshotPath;           // when set: render offscreen at a fixed size, save a PNG and exit
+    std::string view = "graph";           // graph, operators or tensors
     bool demoInt8 = false;
     std::string find;  // a find-bar query run once the model is loaded (selects the first match)
 };

@@ -67,9 +67,10 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
             qputenv("QT_QPA_PLATFORM", "offscreen");
         } else if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
             // Qt would abort without a display; say what to do instead.
-            std::cerr << "litescope: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
-                         "  Run it on a desktop, under xvfb-run, or use a sub-command (litescope --help)\n"
-                         "  or --screenshot OUT.png to render the window to a file.\n";
+            std::cerr
+                << "litescope: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+                   "  Run it on a desktop, under xvfb-run, or use a sub-command (litescope --help)\n"
+                   "  or --screenshot OUT.png to render the window to a file.\n";
             return kExitFailure;
         }
     }
@@ -88,16 +89,20 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
 
     ui::MainWindow window;
     ui::DocumentView* view = nullptr;
-    for (const std::string& path : options.modelPaths) view = window.openFile(QString::fromStdString(path));
+    for (const std::string& path : options.modelPaths)
+        view = window.openFile(QString::fromStdString(path));
     if (view == nullptr) view = window.openDemo(options.demoInt8);
     if (!screenshot) {
         window.restoreLayout();
         window.show();
         if (!options.find.empty()) {
-            QObject::connect(view, &ui::DocumentView::loadFinished, view, [view, query = options.find] {
-                view->showFindBar();
-                view->findEdit()->setText(QString::fromStdString(query));
-            }, Qt::SingleShotConnection);
+            QObject::connect(
+                view, &ui::DocumentView::loadFinished, view,
+                [view, query = options.find] {
+                    view->showFindBar();
+                    view->findEdit()->setText(QString::fromStdString(query));
+                },
+                Qt::SingleShotConnection);
         }
         return QApplication::exec();
     }

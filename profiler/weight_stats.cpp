@@ -1,13 +1,13 @@
 #include "profiler/weight_stats.h"
 
-#include "profiler/stored_values.h"
-
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <unordered_set>
 #include <vector>
+
+#include "profiler/stored_values.h"
 
 namespace litescope {
 

@@ -49,9 +49,8 @@ QWidget* tablePage(QTableView* table, QSortFilterProxyModel* proxy, const QStrin
     auto* filter = new QLineEdit(page);
     filter->setPlaceholderText(placeholder);
     filter->setClearButtonEnabled(true);
-    QObject::connect(filter, &QLineEdit::textChanged, proxy, [proxy](const QString& text) {
-        proxy->setFilterFixedString(text);
-    });
+    QObject::connect(filter, &QLineEdit::textChanged, proxy,
+                     [proxy](const QString& text) { proxy->setFilterFixedString(text); });
     layout->addWidget(filter);
     layout->addWidget(table);
     return page;
@@ -68,7 +67,8 @@ QSortFilterProxyModel* makeProxy(QAbstractItemModel* source, int sortRole, QObje
 
 }  // namespace
 
-DocumentView::DocumentView(ModelSource source, QWidget* parent) : QWidget(parent), source_(std::move(source)) {
+DocumentView::DocumentView(ModelSource source, QWidget* parent)
+    : QWidget(parent), source_(std::move(source)) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     stack_ = new QStackedWidget(this);
@@ -120,7 +120,9 @@ DocumentView::DocumentView(ModelSource source, QWidget* parent) : QWidget(parent
 
 DocumentView::~DocumentView() = default;
 
-bool DocumentView::isLoading() const { return job_ != nullptr; }
+bool DocumentView::isLoading() const {
+    return job_ != nullptr;
+}
 
 void DocumentView::startLoading() {
     error_.clear();
@@ -168,8 +170,8 @@ void DocumentView::onLoaded(std::shared_ptr<const LoadedModel> model) {
     subgraphBox_->blockSignals(true);
     subgraphBox_->clear();
     for (const auto& subgraph : loaded_->model->subgraphs()) {
-        QString name = subgraph.name.empty() ? QString() : QString::fromUtf8(subgraph.name.data(),
-                                                                             subgraph.name.size());
+        QString name =
+            subgraph.name.empty() ? QString() : QString::fromUtf8(subgraph.name.data(), subgraph.name.size());
         subgraphBox_->addItem(tr("Subgraph %1%2  (%3 ops)")
                                   .arg(subgraph.index)
                                   .arg(name.isEmpty() ? QString() : QStringLiteral(": ") + name)
@@ -223,9 +225,8 @@ void DocumentView::buildContent() {
     graphLayout->setSpacing(0);
     graphView_ = new GraphView(graphPage);
     graphView_->setSelectionModel(&selection_);
-    connect(graphView_, &GraphView::subgraphLinkActivated, this, [this](int subgraph) {
-        subgraphBox_->setCurrentIndex(subgraph);
-    });
+    connect(graphView_, &GraphView::subgraphLinkActivated, this,
+            [this](int subgraph) { subgraphBox_->setCurrentIndex(subgraph); });
     graphLayout->addWidget(graphView_, 1);
 
     findBar_ = new QWidget(graphPage);
@@ -357,7 +358,8 @@ void DocumentView::runFind() {
 void DocumentView::findNext(bool backwards) {
     if (matches_.empty()) return;
     const int n = static_cast<int>(matches_.size());
-    currentMatch_ = currentMatch_ < 0 ? (backwards ? n - 1 : 0) : (currentMatch_ + (backwards ? n - 1 : 1)) % n;
+    currentMatch_ =
+        currentMatch_ < 0 ? (backwards ? n - 1 : 0) : (currentMatch_ + (backwards ? n - 1 : 1)) % n;
     findCount_->setText(tr("%1 of %2").arg(currentMatch_ + 1).arg(n));
     graphView_->focusMatch(currentMatch_);
     const GraphMatch& match = matches_[currentMatch_];
@@ -379,7 +381,9 @@ void DocumentView::notifyFileChanged() {
     }
 }
 
-bool DocumentView::isFileChangedBarVisible() const { return changedBar_ && !changedBar_->isHidden(); }
+bool DocumentView::isFileChangedBarVisible() const {
+    return changedBar_ && !changedBar_->isHidden();
+}
 
 void DocumentView::syncTablesToSelection(const SelectionTarget& target) {
     if (!loaded_ || target.subgraph != subgraph_) return;

@@ -50,7 +50,9 @@ QString describeSelection(const LoadedModel& loaded, const SelectionTarget& targ
     if (target.kind == SelectionTarget::Kind::Operator && target.index >= 0 &&
         target.index < static_cast<int>(sg.operators.size())) {
         const Operator& op = sg.operators[target.index];
-        return QObject::tr("Operator #%1 %2").arg(op.index).arg(QString::fromStdString(loaded.model->operatorCode(op).name));
+        return QObject::tr("Operator #%1 %2")
+            .arg(op.index)
+            .arg(QString::fromStdString(loaded.model->operatorCode(op).name));
     }
     if (target.kind == SelectionTarget::Kind::Tensor && target.index >= 0 &&
         target.index < static_cast<int>(sg.tensors.size())) {
@@ -92,7 +94,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     inspectorDock_->setWidget(inspector_);
     addDockWidget(Qt::RightDockWidgetArea, inspectorDock_);
     connect(inspector_, &TensorInspector::tensorActivated, this, [this](int subgraph, int tensor) {
-        if (DocumentView* view = currentDocument()) view->selection()->select(SelectionTarget::tensor(subgraph, tensor));
+        if (DocumentView* view = currentDocument())
+            view->selection()->select(SelectionTarget::tensor(subgraph, tensor));
     });
     resizeDocks({overviewDock_, inspectorDock_}, {420, 400}, Qt::Horizontal);
 
@@ -128,7 +131,8 @@ void MainWindow::createActions() {
     exportGraph->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     documentActions_ << exportGraph;
     file->addSeparator();
-    QAction* close = file->addAction(tr("&Close Tab"), this, [this] { closeDocument(tabs_->currentIndex()); });
+    QAction* close =
+        file->addAction(tr("&Close Tab"), this, [this] { closeDocument(tabs_->currentIndex()); });
     close->setShortcut(QKeySequence::Close);
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -197,9 +201,8 @@ void MainWindow::createActions() {
         action->setChecked(choice == saved);
         themeGroup->addAction(action);
     }
-    QAction* fullScreen = view->addAction(tr("F&ull Screen"), this, [this] {
-        setWindowState(windowState() ^ Qt::WindowFullScreen);
-    });
+    QAction* fullScreen = view->addAction(tr("F&ull Screen"), this,
+                                          [this] { setWindowState(windowState() ^ Qt::WindowFullScreen); });
     fullScreen->setShortcut(QKeySequence::FullScreen);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -310,9 +313,15 @@ void MainWindow::bindDocument(DocumentView* view) {
     });
 }
 
-DocumentView* MainWindow::currentDocument() const { return qobject_cast<DocumentView*>(tabs_->currentWidget()); }
-int MainWindow::documentCount() const { return tabs_->count(); }
-DocumentView* MainWindow::document(int index) const { return qobject_cast<DocumentView*>(tabs_->widget(index)); }
+DocumentView* MainWindow::currentDocument() const {
+    return qobject_cast<DocumentView*>(tabs_->currentWidget());
+}
+int MainWindow::documentCount() const {
+    return tabs_->count();
+}
+DocumentView* MainWindow::document(int index) const {
+    return qobject_cast<DocumentView*>(tabs_->widget(index));
+}
 
 void MainWindow::closeDocument(int index) {
     DocumentView* view = document(index);
@@ -321,7 +330,8 @@ void MainWindow::closeDocument(int index) {
     tabs_->removeTab(index);
     view->deleteLater();
     bool stillOpen = false;
-    for (int i = 0; i < documentCount(); ++i) stillOpen |= document(i)->source().path == path;
+    for (int i = 0; i < documentCount(); ++i)
+        stillOpen |= document(i)->source().path == path;
     if (!stillOpen && !path.startsWith(':')) watcher_->removePath(path);
 }
 
@@ -355,7 +365,8 @@ void MainWindow::currentDocumentChanged() {
     } else {
         overview_->setLoadedModel(nullptr);
         inspector_->setModel(nullptr);
-        setWindowTitle(view ? tr("%1 — Litescope").arg(view->source().displayName) : QStringLiteral("Litescope"));
+        setWindowTitle(view ? tr("%1 — Litescope").arg(view->source().displayName)
+                            : QStringLiteral("Litescope"));
     }
     updateActions();
     updateStatus();
@@ -364,7 +375,8 @@ void MainWindow::currentDocumentChanged() {
 void MainWindow::updateActions() {
     DocumentView* view = currentDocument();
     const bool loaded = view && view->loaded();
-    for (QAction* action : documentActions_) action->setEnabled(loaded);
+    for (QAction* action : documentActions_)
+        action->setEnabled(loaded);
     reloadAction_->setEnabled(view != nullptr);
 }
 
@@ -372,13 +384,15 @@ void MainWindow::updateStatus() {
     DocumentView* view = currentDocument();
     auto loaded = view ? view->loaded() : nullptr;
     if (!view) {
-        statusModel_->setText(tr("No model open. File > Open (Ctrl+O), drop a .tflite file here, or File > Open Demo Model."));
+        statusModel_->setText(
+            tr("No model open. File > Open (Ctrl+O), drop a .tflite file here, or File > Open Demo Model."));
         statusSelection_->clear();
         return;
     }
     if (!loaded) {
-        statusModel_->setText(view->isLoading() ? tr("Loading %1…").arg(view->source().displayName)
-                                                : tr("%1: not a valid model").arg(view->source().displayName));
+        statusModel_->setText(view->isLoading()
+                                  ? tr("Loading %1…").arg(view->source().displayName)
+                                  : tr("%1: not a valid model").arg(view->source().displayName));
         statusSelection_->clear();
         return;
     }
@@ -401,12 +415,15 @@ void MainWindow::addRecentFile(const QString& path) {
     QStringList files = settings.value(kRecentKey).toStringList();
     files.removeAll(path);
     files.prepend(path);
-    while (files.size() > kMaxRecentFiles) files.removeLast();
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
     settings.setValue(kRecentKey, files);
     rebuildRecentMenu();
 }
 
-QStringList MainWindow::recentFiles() const { return QSettings().value(kRecentKey).toStringList(); }
+QStringList MainWindow::recentFiles() const {
+    return QSettings().value(kRecentKey).toStringList();
+}
 
 void MainWindow::rebuildRecentMenu() {
     recentMenu_->clear();

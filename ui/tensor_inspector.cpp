@@ -354,7 +354,8 @@ QString TensorInspector::summaryText() const {
         return text;
     }
     if (stack_->currentWidget() == operatorPage_) {
-        return plain(operatorTitle_) + '\n' + tableText(operatorProperties_) + '\n' + tableText(operatorTensors_);
+        return plain(operatorTitle_) + '\n' + tableText(operatorProperties_) + '\n' +
+               tableText(operatorTensors_);
     }
     return placeholder_->text();
 }

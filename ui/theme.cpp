@@ -55,8 +55,12 @@ void applyTheme(ThemeChoice choice) {
     }
     bool dark = false;
     switch (choice) {
-        case ThemeChoice::Dark: dark = true; break;
-        case ThemeChoice::Light: dark = false; break;
+        case ThemeChoice::Dark:
+            dark = true;
+            break;
+        case ThemeChoice::Light:
+            dark = false;
+            break;
         case ThemeChoice::System: {
             const QByteArray env = qgetenv("LITESCOPE_THEME").toLower();
             if (env == "dark" || env == "light") {
@@ -81,18 +85,31 @@ ThemeChoice themeFromString(const QString& name) {
 
 QString themeToString(ThemeChoice choice) {
     switch (choice) {
-        case ThemeChoice::Light: return "light";
-        case ThemeChoice::Dark: return "dark";
-        case ThemeChoice::System: break;
+        case ThemeChoice::Light:
+            return "light";
+        case ThemeChoice::Dark:
+            return "dark";
+        case ThemeChoice::System:
+            break;
     }
     return "system";
 }
 
-bool isDarkTheme() { return gDark; }
+bool isDarkTheme() {
+    return gDark;
+}
 
-QColor graphBackground() { return gDark ? QColor(0x1e, 0x1f, 0x22) : QColor(0xfb, 0xfb, 0xfc); }
-QColor graphText() { return gDark ? QColor(0xe6, 0xe8, 0xec) : QColor(0x1d, 0x21, 0x27); }
-QColor graphEdge() { return gDark ? QColor(0x8a, 0x90, 0x99) : QColor(0x70, 0x76, 0x80); }
-QColor graphHighlight() { return gDark ? QColor(0xff, 0xb3, 0x3b) : QColor(0xe8, 0x71, 0x0a); }
+QColor graphBackground() {
+    return gDark ? QColor(0x1e, 0x1f, 0x22) : QColor(0xfb, 0xfb, 0xfc);
+}
+QColor graphText() {
+    return gDark ? QColor(0xe6, 0xe8, 0xec) : QColor(0x1d, 0x21, 0x27);
+}
+QColor graphEdge() {
+    return gDark ? QColor(0x8a, 0x90, 0x99) : QColor(0x70, 0x76, 0x80);
+}
+QColor graphHighlight() {
+    return gDark ? QColor(0xff, 0xb3, 0x3b) : QColor(0xe8, 0x71, 0x0a);
+}
 
 }  // namespace litescope::ui

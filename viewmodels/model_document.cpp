@@ -26,7 +26,8 @@ ModelSource ModelSource::memory(QByteArray bytes, const QString& path, const QSt
     return {path, std::move(bytes), displayName};
 }
 
-ModelLoadJob::ModelLoadJob(ModelSource source, QObject* parent) : QObject(parent), source_(std::move(source)) {
+ModelLoadJob::ModelLoadJob(ModelSource source, QObject* parent)
+    : QObject(parent), source_(std::move(source)) {
     qRegisterMetaType<std::shared_ptr<const LoadedModel>>();
 }
 
@@ -35,7 +36,9 @@ ModelLoadJob::~ModelLoadJob() {
     if (worker_.joinable()) worker_.join();
 }
 
-void ModelLoadJob::cancel() { cancel_ = true; }
+void ModelLoadJob::cancel() {
+    cancel_ = true;
+}
 
 void ModelLoadJob::start() {
     if (worker_.joinable()) return;
@@ -64,9 +67,9 @@ void ModelLoadJob::start() {
     });
 }
 
-Result<std::shared_ptr<const LoadedModel>> ModelLoadJob::load(const ModelSource& source,
-                                                              const std::atomic<bool>* cancel,
-                                                              const std::function<void(int, QString)>& progress) {
+Result<std::shared_ptr<const LoadedModel>> ModelLoadJob::load(
+    const ModelSource& source, const std::atomic<bool>* cancel,
+    const std::function<void(int, QString)>& progress) {
     auto say = [&](int percent, const QString& stage) {
         if (progress) progress(percent, stage);
     };

@@ -58,9 +58,9 @@ class ModelLoadJob : public QObject {
     const ModelSource& source() const { return source_; }
 
     // The same work, synchronously, for tests and the command line; `cancel` may be null.
-    static Result<std::shared_ptr<const LoadedModel>> load(const ModelSource& source,
-                                                           const std::atomic<bool>* cancel = nullptr,
-                                                           const std::function<void(int, QString)>& progress = {});
+    static Result<std::shared_ptr<const LoadedModel>> load(
+        const ModelSource& source, const std::atomic<bool>* cancel = nullptr,
+        const std::function<void(int, QString)>& progress = {});
 
   signals:
     void progress(int percent, const QString& stage);

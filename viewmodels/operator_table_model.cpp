@@ -41,20 +41,23 @@ QString subgraphLabel(const Model& model, int32_t s) {
 OperatorTableModel::OperatorTableModel(std::shared_ptr<const Model> model, QObject* parent)
     : SubgraphTableModel(
           {
-        {"Index", "The operator's index in its subgraph (execution order)", true},
-        {"Op", "Builtin op name or custom code, with the op version", false},
-        {"Inputs", "Shapes and types of the non-constant inputs", false},
-        {"Weights", "Shapes of the constant inputs (weights, biases, tables)", false},
-        {"Outputs", "Shapes and types of the outputs", false},
-        {"Quantization", "Quantization of the first output; 'per-channel' when an input is quantized per channel", false},
-        {"Param bytes", "Bytes of the constant inputs as stored in the file", true},
-        {"Subgraphs called", "Subgraphs run by control-flow ops (WHILE, IF, CALL_ONCE, ...)", false},
+              {"Index", "The operator's index in its subgraph (execution order)", true},
+              {"Op", "Builtin op name or custom code, with the op version", false},
+              {"Inputs", "Shapes and types of the non-constant inputs", false},
+              {"Weights", "Shapes of the constant inputs (weights, biases, tables)", false},
+              {"Outputs", "Shapes and types of the outputs", false},
+              {"Quantization",
+               "Quantization of the first output; 'per-channel' when an input is quantized per channel",
+               false},
+              {"Param bytes", "Bytes of the constant inputs as stored in the file", true},
+              {"Subgraphs called", "Subgraphs run by control-flow ops (WHILE, IF, CALL_ONCE, ...)", false},
           },
           std::move(model), parent) {
     rebuild();
 }
 
-std::vector<SubgraphTableModel::Row> OperatorTableModel::buildRows(const Model& model, const Subgraph& sg) const {
+std::vector<SubgraphTableModel::Row> OperatorTableModel::buildRows(const Model& model,
+                                                                   const Subgraph& sg) const {
     std::vector<Row> rows;
     rows.reserve(sg.operators.size());
     for (const Operator& op : sg.operators) {

@@ -315,8 +315,8 @@ Overview buildOverview(const QString& filePath, uint64_t fileSize, const Model& 
         OverviewRow& s = addSection(OverviewSection::Warnings, "Warnings");
         addWarnings(s, model, report);
         if (!runtimeProblem.empty()) {
-            s.children.push_back(leaf("Litescope runtime", "cannot run this model yet: " +
-                                                               QString::fromStdString(runtimeProblem)));
+            s.children.push_back(leaf(
+                "Litescope runtime", "cannot run this model yet: " + QString::fromStdString(runtimeProblem)));
         }
         s.value = s.children.empty() ? QString("none") : QString::number(s.children.size());
     }

@@ -57,7 +57,8 @@ QVariant SubgraphTableModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant SubgraphTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || section < 0 || section >= static_cast<int>(columns_.size())) return {};
+    if (orientation != Qt::Horizontal || section < 0 || section >= static_cast<int>(columns_.size()))
+        return {};
     if (role == Qt::DisplayRole) return QString(columns_[static_cast<size_t>(section)].title);
     if (role == Qt::ToolTipRole) return QString(columns_[static_cast<size_t>(section)].toolTip);
     return {};

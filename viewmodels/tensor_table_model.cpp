@@ -23,22 +23,24 @@ bool sameShape(std::span<const int32_t> a, std::span<const int32_t> b) {
 TensorTableModel::TensorTableModel(std::shared_ptr<const Model> model, QObject* parent)
     : SubgraphTableModel(
           {
-        {"Index", "The tensor's index in its subgraph", true},
-        {"Name", "The tensor's name as the converter wrote it", false},
-        {"Kind", "Subgraph input or output, constant (weights), variable (state) or activation", false},
-        {"Type", "Element type as TFLite spells it", false},
-        {"Shape", "Shape as stored", false},
-        {"Signature", "Shape signature, shown when it differs from the shape (-1: dynamic dimension)", false},
-        {"Quantization", "Affine quantization: per tensor (scale, zero point) or per channel", false},
-        {"Bytes", "Size in bytes (stored bytes for sparse constants)", true},
-        {"Producer", "The operator that writes the tensor", false},
-        {"Consumers", "How many operators read the tensor", true},
+              {"Index", "The tensor's index in its subgraph", true},
+              {"Name", "The tensor's name as the converter wrote it", false},
+              {"Kind", "Subgraph input or output, constant (weights), variable (state) or activation", false},
+              {"Type", "Element type as TFLite spells it", false},
+              {"Shape", "Shape as stored", false},
+              {"Signature", "Shape signature, shown when it differs from the shape (-1: dynamic dimension)",
+               false},
+              {"Quantization", "Affine quantization: per tensor (scale, zero point) or per channel", false},
+              {"Bytes", "Size in bytes (stored bytes for sparse constants)", true},
+              {"Producer", "The operator that writes the tensor", false},
+              {"Consumers", "How many operators read the tensor", true},
           },
           std::move(model), parent) {
     rebuild();
 }
 
-std::vector<SubgraphTableModel::Row> TensorTableModel::buildRows(const Model& model, const Subgraph& sg) const {
+std::vector<SubgraphTableModel::Row> TensorTableModel::buildRows(const Model& model,
+                                                                 const Subgraph& sg) const {
     std::vector<Row> rows;
 
     // One pass over the operators finds every tensor's producer and readers.

@@ -20,10 +20,13 @@
 namespace litescope::ui {
 namespace {
 
-const char* const kVww = "models/mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite";
+const char* const kVww =
+    "models/mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite";
 const char* const kWhile = "models/litert/tflite/testdata/multi_subgraphs_while.bin";
 
-QString shared(const char* relative) { return QString::fromStdString(test::sharedDir() + "/" + relative); }
+QString shared(const char* relative) {
+    return QString::fromStdString(test::sharedDir() + "/" + relative);
+}
 
 bool waitLoaded(DocumentView* view) {
     return QTest::qWaitFor([view] { return !view->isLoading(); }, 60'000) && view->loaded() != nullptr;
@@ -75,8 +78,7 @@ TEST_F(MainWindowTest, SwitchesToAControlFlowBody) {
     view->setSubgraph(1);
     EXPECT_EQ(view->currentSubgraph(), 1);
     EXPECT_EQ(view->graphView()->graph()->subgraph, 1);
-    EXPECT_EQ(view->graphView()->graph()->nodes.size(),
-              view->loaded()->graphs[1]->nodes.size());
+    EXPECT_EQ(view->graphView()->graph()->nodes.size(), view->loaded()->graphs[1]->nodes.size());
 }
 
 TEST_F(MainWindowTest, TableSelectionIsShared) {
@@ -85,7 +87,8 @@ TEST_F(MainWindowTest, TableSelectionIsShared) {
     view->selection()->select(SelectionTarget::op(0, 5));
     view->showPage(DocumentView::Page::Operators);
     EXPECT_EQ(view->currentPage(), DocumentView::Page::Operators);
-    EXPECT_TRUE(window.inspector()->summaryText().contains("Operator 5")) << window.inspector()->summaryText().toStdString();
+    EXPECT_TRUE(window.inspector()->summaryText().contains("Operator 5"))
+        << window.inspector()->summaryText().toStdString();
 }
 
 TEST_F(MainWindowTest, BrokenFileShowsTheLoadersMessage) {
@@ -101,9 +104,9 @@ TEST_F(MainWindowTest, BrokenFileShowsTheLoadersMessage) {
 }
 
 TEST_F(MainWindowTest, CancelStopsLoading) {
-    DocumentView* view = window.openFile(shared(
-        "models/tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/"
-        "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"));
+    DocumentView* view =
+        window.openFile(shared("models/tflite-support/tensorflow_lite_support/cc/test/testdata/task/vision/"
+                               "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"));
     view->cancelLoading();
     EXPECT_FALSE(waitLoaded(view));
     EXPECT_TRUE(view->errorMessage().contains("cancelled")) << view->errorMessage().toStdString();

@@ -38,12 +38,14 @@ Shot screenshot(const QStringList& args) {
 int distinctColours(const QImage& image) {
     QSet<QRgb> colours;
     for (int y = 0; y < image.height(); y += 7) {
-        for (int x = 0; x < image.width(); x += 7) colours.insert(image.pixel(x, y));
+        for (int x = 0; x < image.width(); x += 7)
+            colours.insert(image.pixel(x, y));
     }
     return static_cast<int>(colours.size());
 }
 
-const char* const kVww = "models/mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite";
+const char* const kVww =
+    "models/mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_int8.tflite";
 
 TEST(Screenshot, DemoModelWithNoArgument) {
     Shot shot = screenshot({});
@@ -63,7 +65,8 @@ TEST(Screenshot, EveryView) {
 }
 
 TEST(Screenshot, BrokenModelStillRendersAndExitsTwo) {
-    Shot shot = screenshot({QString::fromStdString(test::sharedDir() + "/models/litert/tflite/testdata/0_subgraphs.bin")});
+    Shot shot = screenshot(
+        {QString::fromStdString(test::sharedDir() + "/models/litert/tflite/testdata/0_subgraphs.bin")});
     EXPECT_EQ(shot.exitCode, 2) << shot.err.toStdString();
     EXPECT_FALSE(shot.image.isNull());
     EXPECT_FALSE(shot.err.isEmpty());

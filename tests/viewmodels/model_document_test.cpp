@@ -30,14 +30,16 @@ TEST(ModelLoadJob, LoadsEverythingTheViewsShow) {
 
 TEST(ModelLoadJob, SaysWhyTheRuntimeCannotRunAModel) {
     // Edge TPU-compiled: the edgetpu-custom-op has no CPU kernel anywhere.
-    auto loaded = ModelLoadJob::load(sharedModel("coral-test_data/mobilenet_v1_0.5_160_quant_edgetpu.tflite"));
+    auto loaded =
+        ModelLoadJob::load(sharedModel("coral-test_data/mobilenet_v1_0.5_160_quant_edgetpu.tflite"));
     ASSERT_TRUE(loaded.isOk()) << loaded.message();
     EXPECT_NE(loaded.value()->runtimeProblem.find("edgetpu-custom-op"), std::string::npos)
         << loaded.value()->runtimeProblem;
     const OverviewRow* warnings = loaded.value()->overview.section(OverviewSection::Warnings);
     ASSERT_NE(warnings, nullptr);
     bool mentioned = false;
-    for (const OverviewRow& row : warnings->children) mentioned |= row.property == "Litescope runtime";
+    for (const OverviewRow& row : warnings->children)
+        mentioned |= row.property == "Litescope runtime";
     EXPECT_TRUE(mentioned);
 }
 
@@ -54,7 +56,8 @@ TEST(ModelLoadJob, ErrorsNameTheFile) {
 
 TEST(ModelLoadJob, CancelledBeforeItStarts) {
     std::atomic<bool> cancel{true};
-    auto loaded = ModelLoadJob::load(sharedModel("coral-test_data/mobilenet_v2_1.0_224_quant.tflite"), &cancel);
+    auto loaded =
+        ModelLoadJob::load(sharedModel("coral-test_data/mobilenet_v2_1.0_224_quant.tflite"), &cancel);
     ASSERT_FALSE(loaded.isOk());
     EXPECT_NE(loaded.message().find("cancelled"), std::string::npos);
 }
@@ -84,7 +87,8 @@ TEST(ModelLoadJob, FailureArrivesAsASignal) {
 }
 
 TEST(ModelLoadJob, DestroyingARunningJobCancelsIt) {
-    auto job = std::make_unique<ModelLoadJob>(sharedModel("coral-test_data/mobilenet_v2_1.0_224_quant.tflite"));
+    auto job =
+        std::make_unique<ModelLoadJob>(sharedModel("coral-test_data/mobilenet_v2_1.0_224_quant.tflite"));
     job->start();
     job.reset();  // joins the worker; a queued signal to the deleted job must not be delivered
     QTest::qWait(50);
