@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <QApplication>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QMimeData>
+#include <QUrl>
 #include <QFile>
 #include <QLineEdit>
 #include <QSettings>
@@ -128,6 +132,20 @@ TEST_F(MainWindowTest, OpensTheDemoModelsAndRemembersRecentFiles) {
     // Opening it again switches to its tab instead of opening a second copy.
     EXPECT_EQ(window.openFile(shared(kVww)), view);
     EXPECT_EQ(window.documentCount(), 3);
+}
+
+TEST_F(MainWindowTest, OpensDroppedFiles) {
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(shared(kVww)), QUrl::fromLocalFile(shared(kWhile))});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    EXPECT_TRUE(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    ASSERT_EQ(window.documentCount(), 2);
+    EXPECT_TRUE(waitLoaded(window.document(0)));
+    EXPECT_TRUE(waitLoaded(window.document(1)));
+    EXPECT_EQ(window.currentDocument(), window.document(1));
 }
 
 TEST_F(MainWindowTest, OffersToReloadWhenTheFileChanges) {
