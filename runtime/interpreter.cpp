@@ -292,7 +292,10 @@ Status SubgraphRuntime::prepare() {
                     return {ErrorCode::InvalidModel,
                             "variable tensor " + std::string(m.name) + " has no fixed size"};
                 if (Status s = allocateOwned(t, static_cast<size_t>(bytes)); !s) return s;
-                std::memset(t.data, 0, t.bytes);
+                // As TFLite's ResetVariableTensor: int8 state starts at its zero point (the real value 0),
+                // every other type at zero bytes.
+                const int fill = t.type == TensorType::Int8 ? static_cast<int>(t.zeroPoint()) : 0;
+                std::memset(t.data, fill, t.bytes);
                 if (m.data.size() == t.bytes) std::memcpy(t.data, m.data.data(), t.bytes);
             }
         } else {

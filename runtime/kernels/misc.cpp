@@ -1,6 +1,6 @@
 // Ops that fit no other family: the 2-D real FFT and complex parts (RFFT2D, COMPLEX_ABS, REAL, IMAG),
 // DENSIFY of sparse constant weights, and the TFLite_Detection_PostProcess custom op (box decoding and
-// non-maximum suppression) on float inputs. Quantized detection inputs come later.
+// non-maximum suppression), whose UINT8 and INT8 inputs are dequantized to float first, as TFLite does.
 
 // FlexBuffers is used header-only: its locale-independent number parsing lives in libflatbuffers, which
 // the runtime does not link. Must come before the first flatbuffers header.
@@ -462,12 +462,21 @@ class DetectionPostProcessKernel : public OpKernel {
         const RuntimeTensor& boxes = ctx.input(0);
         const RuntimeTensor& classes = ctx.input(1);
         const RuntimeTensor& anchors = ctx.input(2);
-        for (int i = 0; i < 3; ++i)
-            if (ctx.input(i).type != TensorType::Float32)
+        // Quantized operands are dequantized to float first, as TFLite does, and the float path runs on.
+        for (int i = 0; i < 3; ++i) {
+            const TensorType t = ctx.input(i).type;
+            if (t != TensorType::Float32 && t != TensorType::UInt8 && t != TensorType::Int8)
                 return ctx.unsupportedType(i == 0   ? "box encodings"
                                            : i == 1 ? "class predictions"
                                                     : "anchors",
-                                           ctx.input(i).type);
+                                           t);
+            if (t != TensorType::Float32)
+                LS_ENSURE(ctx, !ctx.input(i).quantization().scale.empty(),
+                          std::string(i == 0   ? "box encodings"
+                                      : i == 1 ? "class predictions"
+                                               : "anchors") +
+                              " have no quantization scale");
+        }
         LS_ENSURE(ctx, boxes.shape.rank() == 3 && boxes.shape[0] == 1 && boxes.shape[2] >= 4,
                   "box encodings must have shape [1, boxes, 4 or more], not " + boxes.shape.toString());
         numBoxes_ = boxes.shape[1];
@@ -510,6 +519,10 @@ class DetectionPostProcessKernel : public OpKernel {
         carve(layout_.mergedIndices, merged * 4);
         carve(layout_.mergedScores, merged * 4);
         carve(layout_.sortedValues, merged * 4);
+        layout_.boxValues = layout_.predictionValues = layout_.anchorValues = -1;
+        if (boxes.type != TensorType::Float32) carve(layout_.boxValues, boxes.elementCount() * 4);
+        if (classes.type != TensorType::Float32) carve(layout_.predictionValues, classes.elementCount() * 4);
+        if (anchors.type != TensorType::Float32) carve(layout_.anchorValues, anchors.elementCount() * 4);
         scratch_ = ctx.requestScratch(static_cast<size_t>(at));
         return Status::ok();
     }
@@ -518,7 +531,10 @@ class DetectionPostProcessKernel : public OpKernel {
         uint8_t* base = ctx.scratch(scratch_);
         LS_ENSURE(ctx, base != nullptr, "no scratch memory");
         auto* decoded = reinterpret_cast<Box*>(base + layout_.decoded);
-        decode(ctx, decoded);
+        const float* encodings = floatValues(ctx.input(0), base, layout_.boxValues);
+        predictions_ = floatValues(ctx.input(1), base, layout_.predictionValues);
+        const float* anchors = floatValues(ctx.input(2), base, layout_.anchorValues);
+        decode(ctx, encodings, anchors, decoded);
         for (int i = 0; i < 3; ++i)
             std::memset(ctx.output(i).data, 0, ctx.output(i).bytes);
         if (useRegularNms_) return regularNms(ctx, base, decoded);
@@ -528,8 +544,28 @@ class DetectionPostProcessKernel : public OpKernel {
   private:
     struct Layout {
         int64_t decoded, scores, keepScores, keepIndices, order, active, selected, mergedIndices,
-            mergedScores, sortedValues;
+            mergedScores, sortedValues, boxValues, predictionValues, anchorValues;
     };
+
+    // The tensor's values as float: its own data, or its dequantization into scratch with TFLite's
+    // (q - zero_point) * scale, both operands float.
+    static const float* floatValues(const RuntimeTensor& t, uint8_t* base, int64_t offset) {
+        if (t.type == TensorType::Float32) return t.as<float>();
+        auto* out = reinterpret_cast<float*>(base + offset);
+        const auto zeroPoint = static_cast<float>(t.zeroPoint());
+        const float scale = t.scale();
+        const int64_t n = t.elementCount();
+        if (t.type == TensorType::UInt8) {
+            const uint8_t* q = t.as<uint8_t>();
+            for (int64_t i = 0; i < n; ++i)
+                out[i] = (static_cast<float>(q[i]) - zeroPoint) * scale;
+        } else {
+            const int8_t* q = t.as<int8_t>();
+            for (int64_t i = 0; i < n; ++i)
+                out[i] = (static_cast<float>(q[i]) - zeroPoint) * scale;
+        }
+        return out;
+    }
 
     Status parseOptions(OpContext& ctx) {
         const auto bytes = ctx.op().customOptions;
@@ -562,9 +598,7 @@ class DetectionPostProcessKernel : public OpKernel {
     }
 
     // Center-size encodings relative to the anchors, to corners; in double, as TFLite.
-    void decode(OpContext& ctx, Box* decoded) const {
-        const float* enc = ctx.input(0).as<float>();
-        const float* anchors = ctx.input(2).as<float>();
+    void decode(OpContext& ctx, const float* enc, const float* anchors, Box* decoded) const {
         const int64_t stride = ctx.input(0).shape[2];
         for (int64_t i = 0; i < numBoxes_; ++i) {
             const float* e = enc + i * stride;
@@ -623,7 +657,7 @@ class DetectionPostProcessKernel : public OpKernel {
 
     // Class-agnostic NMS on each box's best class score; a kept box reports its top classes.
     Status fastNms(OpContext& ctx, uint8_t* base, const Box* decoded) const {
-        const float* predictions = ctx.input(1).as<float>();
+        const float* predictions = predictions_;
         auto* best = reinterpret_cast<float*>(base + layout_.scores);
         for (int64_t i = 0; i < numBoxes_; ++i) {
             const float* row = predictions + i * classesWithBackground_ + labelOffset_;
@@ -660,7 +694,7 @@ class DetectionPostProcessKernel : public OpKernel {
 
     // NMS per class, keeping the best max_detections of all classes' survivors.
     Status regularNms(OpContext& ctx, uint8_t* base, const Box* decoded) const {
-        const float* predictions = ctx.input(1).as<float>();
+        const float* predictions = predictions_;
         auto* classScores = reinterpret_cast<float*>(base + layout_.scores);
         const auto* selected = reinterpret_cast<const int32_t*>(base + layout_.selected);
         auto* mergedIndices = reinterpret_cast<int32_t*>(base + layout_.mergedIndices);
@@ -712,6 +746,7 @@ class DetectionPostProcessKernel : public OpKernel {
     float scoreThreshold_ = 0.f, iouThreshold_ = 0.f, yScale_ = 0.f, xScale_ = 0.f, hScale_ = 0.f,
           wScale_ = 0.f;
     int32_t numBoxes_ = 0, classesWithBackground_ = 0, labelOffset_ = 0;
+    const float* predictions_ = nullptr;
     Layout layout_{};
     int scratch_ = -1;
 };

@@ -590,7 +590,7 @@ TEST(MiscKernels, DetectionPostProcessMatchesGreedyNms) {
     }
 }
 
-TEST(MiscKernels, DetectionPostProcessRejectsBadOptionsAndQuantizedInputs) {
+TEST(MiscKernels, DetectionPostProcessRejectsBadOptionsAndInt16Inputs) {
     const std::vector<float> anchors = {0.5f, 0.5f, 0.2f, 0.2f};
     Detections d;
     Status s = runDetection({0, 0, 0, 0}, {0.5f, 0.5f}, anchors, 1, 2, {1, 2, 3}, d);
@@ -610,9 +610,10 @@ TEST(MiscKernels, DetectionPostProcessRejectsBadOptionsAndQuantizedInputs) {
     QuantSpec q;
     q.scale = {0.1f};
     q.zeroPoint = {0};
-    m.addInput(fb::TensorType::UINT8, {1, 1, 4}, q);
-    m.addInput(fb::TensorType::UINT8, {1, 1, 2}, q);
-    m.addConstInput<uint8_t>(fb::TensorType::UINT8, {1, 4}, {5, 5, 2, 2}, q);
+    // UINT8 and INT8 inputs are dequantized as TFLite does; 16-bit ones are not a scheme any converter writes.
+    m.addInput(fb::TensorType::INT16, {1, 1, 4}, q);
+    m.addInput(fb::TensorType::INT16, {1, 1, 2}, q);
+    m.addConstInput<int16_t>(fb::TensorType::INT16, {1, 4}, {5, 5, 2, 2}, q);
     for (int i = 0; i < 4; ++i)
         m.addOutput(fb::TensorType::FLOAT32);
     o.numClasses = 1;
