@@ -1,11 +1,13 @@
 // Spatial pooling (AVERAGE_POOL_2D, MAX_POOL_2D, L2_POOL_2D) and resizing (RESIZE_BILINEAR,
 // RESIZE_NEAREST_NEIGHBOR) of NHWC tensors, with TFLite's padding offsets and source-index rounding.
-// Float paths (nearest neighbour also copies 8/16-bit data, which it never does arithmetic on); quantized
-// pooling and bilinear resizing come later.
+// Average and max pooling also run on int8/uint8/int16 with TFLite's integer rounding, bilinear resizing on
+// int8/int16 (TFLite's 10-bit fixed-point coordinates) and uint8 (its float interpolation, rounded);
+// nearest neighbour only copies elements, so it serves every 8/16-bit type.
 #include <cmath>
 #include <cstring>
 
 #include "runtime/kernel_registry.h"
+#include "runtime/kernels/fixed_point_math.h"
 #include "runtime/kernels/kernel_util.h"
 
 namespace litescope::kernels {
@@ -31,7 +33,8 @@ class PoolKernel : public OpKernel {
         LS_ENSURE(ctx, ctx.inputCount() == 1 && ctx.hasInput(0), "needs one input");
         LS_ENSURE(ctx, ctx.outputCount() == 1, "needs one output");
         const RuntimeTensor& in = ctx.input(0);
-        if (in.type != TensorType::Float32) return ctx.unsupportedType("input", in.type);
+        if (in.type != TensorType::Float32 && !(P != Pool::L2 && isQuantizedType(in.type)))
+            return ctx.unsupportedType("input", in.type);
         LS_ENSURE(ctx, ctx.output(0).type == in.type, "output type differs from the input's");
         LS_ENSURE(ctx, in.shape.rank() == 4, "input must be 4-D (NHWC), not " + in.shape.toString());
         const auto* o = ctx.options<fb::Pool2DOptions>();
@@ -56,12 +59,29 @@ class PoolKernel : public OpKernel {
         const ActivationRange range = activationRange(o->fused_activation_function());
         lo_ = std::max(range.lo, std::numeric_limits<float>::lowest());
         hi_ = std::min(range.hi, std::numeric_limits<float>::max());
+        if (isQuantizedType(in.type) && o->fused_activation_function() != fb::ActivationFunctionType::NONE)
+            LS_ENSURE(ctx, usableScale(ctx.output(0).scale()), "a fused activation needs the output's scale");
+        if (isQuantizedType(in.type))
+            qrange_ = quantizedActivationRange(o->fused_activation_function(), in.type, ctx.output(0).scale(),
+                                               ctx.output(0).zeroPoint());
         return ctx.resizeOutput(
             0, Shape{in.shape[0], static_cast<int32_t>(outH), static_cast<int32_t>(outW), in.shape[3]});
     }
 
     Status eval(OpContext& ctx) override {
         const RuntimeTensor& in = ctx.input(0);
+        switch (in.type) {
+            case TensorType::Float32:
+                break;
+            case TensorType::Int8:
+                return evalQuantized<int8_t>(ctx);
+            case TensorType::UInt8:
+                return evalQuantized<uint8_t>(ctx);
+            case TensorType::Int16:
+                return evalQuantized<int16_t>(ctx);
+            default:
+                return ctx.unsupportedType("input", in.type);
+        }
         RuntimeTensor& out = ctx.output(0);
         const int64_t batches = in.shape[0], inH = in.shape[1], inW = in.shape[2], depth = in.shape[3];
         const int64_t outH = out.shape[1], outW = out.shape[2];
@@ -106,8 +126,57 @@ class PoolKernel : public OpKernel {
     }
 
   private:
+    // TFLite's integer pooling: the average is the int32 sum divided by the in-bounds count, rounded half
+    // away from zero; the maximum starts from the type's lowest value. Both clamp to the fused activation.
+    template <typename T>
+    Status evalQuantized(OpContext& ctx) const {
+        const RuntimeTensor& in = ctx.input(0);
+        RuntimeTensor& out = ctx.output(0);
+        const int64_t batches = in.shape[0], inH = in.shape[1], inW = in.shape[2], depth = in.shape[3];
+        const int64_t outH = out.shape[1], outW = out.shape[2];
+        const T* x = in.as<T>();
+        T* y = out.as<T>();
+        for (int64_t b = 0; b < batches; ++b) {
+            for (int64_t oy = 0; oy < outH; ++oy) {
+                const int64_t y0 = oy * strideH_ - padH_;
+                const int64_t fy0 = std::max<int64_t>(0, -y0), fy1 = std::min<int64_t>(filterH_, inH - y0);
+                for (int64_t ox = 0; ox < outW; ++ox) {
+                    const int64_t x0 = ox * strideW_ - padW_;
+                    const int64_t fx0 = std::max<int64_t>(0, -x0),
+                                  fx1 = std::min<int64_t>(filterW_, inW - x0);
+                    const int64_t count = std::max<int64_t>(0, fy1 - fy0) * std::max<int64_t>(0, fx1 - fx0);
+                    if (P == Pool::Average && count == 0)
+                        return ctx.fail("a pooling window covers no input element");
+                    T* py = y + ((b * outH + oy) * outW + ox) * depth;
+                    for (int64_t c = 0; c < depth; ++c) {
+                        int32_t acc =
+                            P == Pool::Max ? static_cast<int32_t>(std::numeric_limits<T>::lowest()) : 0;
+                        for (int64_t fy = fy0; fy < fy1; ++fy) {
+                            for (int64_t fx = fx0; fx < fx1; ++fx) {
+                                const auto v = static_cast<int32_t>(
+                                    x[((b * inH + y0 + fy) * inW + x0 + fx) * depth + c]);
+                                if constexpr (P == Pool::Max) {
+                                    acc = std::max(acc, v);
+                                } else {
+                                    acc += v;
+                                }
+                            }
+                        }
+                        if constexpr (P == Pool::Average) {
+                            const auto n = static_cast<int32_t>(count);
+                            acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
+                        }
+                        py[c] = static_cast<T>(std::min(std::max(acc, qrange_.min), qrange_.max));
+                    }
+                }
+            }
+        }
+        return Status::ok();
+    }
+
     int64_t strideH_ = 1, strideW_ = 1, filterH_ = 1, filterW_ = 1, padH_ = 0, padW_ = 0;
     float lo_ = 0.f, hi_ = 0.f;
+    QuantizedRange qrange_;
 };
 
 // The size operand of the resize ops: INT32 [2] holding (height, width), both positive.
@@ -159,8 +228,10 @@ class ResizeBase : public OpKernel {
 class ResizeBilinearKernel : public ResizeBase {
   public:
     Status prepare(OpContext& ctx) override {
-        if (ctx.inputCount() >= 1 && ctx.hasInput(0) && ctx.input(0).type != TensorType::Float32)
-            return ctx.unsupportedType("input", ctx.input(0).type);
+        if (ctx.inputCount() >= 1 && ctx.hasInput(0)) {
+            const TensorType t = ctx.input(0).type;
+            if (t != TensorType::Float32 && !isQuantizedType(t)) return ctx.unsupportedType("input", t);
+        }
         const auto* o = ctx.options<fb::ResizeBilinearOptions>();
         return prepareResize(ctx, o && o->align_corners(), o && o->half_pixel_centers());
     }
@@ -172,6 +243,21 @@ class ResizeBilinearKernel : public ResizeBase {
         const int32_t batches = in.shape[0], inH = in.shape[1], inW = in.shape[2], depth = in.shape[3];
         const int32_t outH = out.shape[1], outW = out.shape[2];
         if (in.elementCount() == 0 || out.elementCount() == 0) return Status::ok();
+        switch (in.type) {
+            case TensorType::Float32:
+                break;
+            case TensorType::Int8:
+                runInteger<int8_t>(in, out);
+                return Status::ok();
+            case TensorType::Int16:
+                runInteger<int16_t>(in, out);
+                return Status::ok();
+            case TensorType::UInt8:
+                runRoundedFloat(in, out);
+                return Status::ok();
+            default:
+                return ctx.unsupportedType("input", in.type);
+        }
         // TFLite's scales and source coordinates, in float.
         float scaleH = static_cast<float>(inH) / static_cast<float>(outH);
         float scaleW = static_cast<float>(inW) / static_cast<float>(outW);
@@ -205,6 +291,95 @@ class ResizeBilinearKernel : public ResizeBase {
     }
 
   private:
+    void scales(int32_t inH, int32_t inW, int32_t outH, int32_t outW, float& scaleH, float& scaleW) const {
+        scaleH = static_cast<float>(inH) / static_cast<float>(outH);
+        scaleW = static_cast<float>(inW) / static_cast<float>(outW);
+        if (alignCorners_ && outH > 1) scaleH = static_cast<float>(inH - 1) / static_cast<float>(outH - 1);
+        if (alignCorners_ && outW > 1) scaleW = static_cast<float>(inW - 1) / static_cast<float>(outW - 1);
+    }
+
+    // TFLite's optimized uint8 kernel: the float interpolation of the float path, plus 0.5 before the
+    // truncation to uint8.
+    void runRoundedFloat(const RuntimeTensor& in, RuntimeTensor& out) const {
+        const int32_t batches = in.shape[0], inH = in.shape[1], inW = in.shape[2], depth = in.shape[3];
+        const int32_t outH = out.shape[1], outW = out.shape[2];
+        float scaleH = 0.f, scaleW = 0.f;
+        scales(inH, inW, outH, outW, scaleH, scaleW);
+        const uint8_t* x = in.as<uint8_t>();
+        uint8_t* y = out.as<uint8_t>();
+        for (int32_t b = 0; b < batches; ++b) {
+            for (int32_t oy = 0; oy < outH; ++oy) {
+                float sy;
+                int32_t y0, y1;
+                source(oy, scaleH, inH, sy, y0, y1);
+                for (int32_t ox = 0; ox < outW; ++ox) {
+                    float sx;
+                    int32_t x0, x1;
+                    source(ox, scaleW, inW, sx, x0, x1);
+                    const float dy = sy - static_cast<float>(y0), dx = sx - static_cast<float>(x0);
+                    const float w00 = (1 - dy) * (1 - dx), w01 = (1 - dy) * dx, w10 = dy * (1 - dx),
+                                w11 = dy * dx;
+                    const uint8_t* p00 = x + ((static_cast<int64_t>(b) * inH + y0) * inW + x0) * depth;
+                    const uint8_t* p01 = x + ((static_cast<int64_t>(b) * inH + y0) * inW + x1) * depth;
+                    const uint8_t* p10 = x + ((static_cast<int64_t>(b) * inH + y1) * inW + x0) * depth;
+                    const uint8_t* p11 = x + ((static_cast<int64_t>(b) * inH + y1) * inW + x1) * depth;
+                    uint8_t* py = y + ((static_cast<int64_t>(b) * outH + oy) * outW + ox) * depth;
+                    for (int32_t c = 0; c < depth; ++c)
+                        py[c] = static_cast<uint8_t>(
+                            static_cast<float>(p00[c]) * w00 + static_cast<float>(p01[c]) * w01 +
+                            static_cast<float>(p10[c]) * w10 + static_cast<float>(p11[c]) * w11 + 0.5f);
+                }
+            }
+        }
+    }
+
+    // TFLite's ResizeBilinearInteger: scales and source positions in 1/1024ths, products in int64, rounded
+    // half away from zero.
+    void integerSource(int32_t index, int32_t scale10, int32_t inSize, int32_t& at, int32_t& lower,
+                       int32_t& upper) const {
+        at = halfPixelCenters_ ? index * scale10 + scale10 / 2 - (1 << 9) : index * scale10;
+        lower = std::max(at / (1 << 10), 0);
+        upper = std::min((at + (1 << 10) - 1) / (1 << 10), inSize - 1);
+    }
+
+    template <typename T>
+    void runInteger(const RuntimeTensor& in, RuntimeTensor& out) const {
+        const int32_t batches = in.shape[0], inH = in.shape[1], inW = in.shape[2], depth = in.shape[3];
+        const int32_t outH = out.shape[1], outW = out.shape[2];
+        const int32_t scaleH = alignCorners_ && outH > 1 ? (((inH - 1) << 10) + outH / 2) / (outH - 1)
+                                                         : ((inH << 10) + outH / 2) / outH;
+        const int32_t scaleW = alignCorners_ && outW > 1 ? (((inW - 1) << 10) + outW / 2) / (outW - 1)
+                                                         : ((inW << 10) + outW / 2) / outW;
+        const T* x = in.as<T>();
+        T* y = out.as<T>();
+        constexpr int64_t kOne = 1 << 10;
+        for (int32_t b = 0; b < batches; ++b) {
+            for (int32_t oy = 0; oy < outH; ++oy) {
+                int32_t sy, y0, y1;
+                integerSource(oy, scaleH, inH, sy, y0, y1);
+                const int64_t dy = sy - kOne * y0;
+                for (int32_t ox = 0; ox < outW; ++ox) {
+                    int32_t sx, x0, x1;
+                    integerSource(ox, scaleW, inW, sx, x0, x1);
+                    const int64_t dx = sx - kOne * x0;
+                    const T* p00 = x + ((static_cast<int64_t>(b) * inH + y0) * inW + x0) * depth;
+                    const T* p01 = x + ((static_cast<int64_t>(b) * inH + y0) * inW + x1) * depth;
+                    const T* p10 = x + ((static_cast<int64_t>(b) * inH + y1) * inW + x0) * depth;
+                    const T* p11 = x + ((static_cast<int64_t>(b) * inH + y1) * inW + x1) * depth;
+                    T* py = y + ((static_cast<int64_t>(b) * outH + oy) * outW + ox) * depth;
+                    for (int32_t c = 0; c < depth; ++c) {
+                        const int64_t v = static_cast<int64_t>(p00[c]) * (kOne - dy) * (kOne - dx) +
+                                          static_cast<int64_t>(p10[c]) * dy * (kOne - dx) +
+                                          static_cast<int64_t>(p01[c]) * (kOne - dy) * dx +
+                                          static_cast<int64_t>(p11[c]) * dy * dx;
+                        const int64_t round = v > 0 ? (1 << 19) : -(1 << 19);
+                        py[c] = static_cast<T>((v + round) / (1 << 20));
+                    }
+                }
+            }
+        }
+    }
+
     // The source coordinate of an output index and its two neighbours, clamped to the input.
     void source(int32_t index, float scale, int32_t inSize, float& at, int32_t& lower, int32_t& upper) const {
         at = halfPixelCenters_ ? (static_cast<float>(index) + 0.5f) * scale - 0.5f

@@ -1,10 +1,15 @@
 // Reductions over axes (MEAN, SUM, REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_ANY, REDUCE_ALL) and the
 // normalizations along the last axis (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION, LOCAL_RESPONSE_NORMALIZATION).
-// Float paths plus the int32/int64/bool reductions TFLite has; quantized variants come later.
+// Float paths plus the int32/int64/bool reductions TFLite has. Quantized MEAN and SUM requantize as TFLite
+// 2.8 does (its dedicated kernels for 4-D height-and-width means, QuantizedMeanOrSum otherwise);
+// REDUCE_MAX/MIN compare stored integers; SOFTMAX has TFLite's 8-bit and int16 kernels, L2_NORMALIZATION
+// its 8-bit one.
+#include <bit>
 #include <cmath>
 #include <cstring>
 
 #include "runtime/kernel_registry.h"
+#include "runtime/kernels/fixed_point_math.h"
 #include "runtime/kernels/kernel_util.h"
 
 namespace litescope::kernels {
@@ -138,11 +143,15 @@ class ReduceKernel : public OpKernel {
             LS_ENSURE(ctx, in.type == TensorType::Bool,
                       "input must be BOOL, not " + std::string(tensorTypeName(in.type)));
         } else {
+            const bool quantized = isQuantizedType(in.type) && hasQuantizedPath();
             if (in.type != TensorType::Float32 && in.type != TensorType::Int32 &&
-                in.type != TensorType::Int64)
+                in.type != TensorType::Int64 && !quantized)
                 return ctx.unsupportedType("input", in.type);
         }
         LS_ENSURE(ctx, ctx.output(0).type == in.type, "output type differs from the input's");
+        if ((Op == Reduce::Mean || Op == Reduce::Sum) && isQuantizedType(in.type))
+            LS_ENSURE(ctx, usableScale(in.scale()) && usableScale(ctx.output(0).scale()),
+                      "quantized input and output need positive scales");
         LS_ENSURE(ctx, isIndexType(axis.type), "axis operand must be INT32 or INT64");
         LS_ENSURE(ctx, axis.shape.rank() <= 1, "axis operand must be a scalar or a vector");
         keepDims_ = false;
@@ -176,6 +185,12 @@ class ReduceKernel : public OpKernel {
             case TensorType::Bool:
                 run<uint8_t>(in, out);
                 break;
+            case TensorType::Int8:
+                return runQuantized<int8_t>(ctx, in, out);
+            case TensorType::UInt8:
+                return runQuantized<uint8_t>(ctx, in, out);
+            case TensorType::Int16:
+                return runQuantized<int16_t>(ctx, in, out);
             default:
                 return ctx.unsupportedType("input", in.type);
         }
@@ -183,6 +198,156 @@ class ReduceKernel : public OpKernel {
     }
 
   private:
+    static constexpr bool hasQuantizedPath() {
+        return Op == Reduce::Mean || Op == Reduce::Sum || Op == Reduce::Max || Op == Reduce::Min;
+    }
+
+    template <typename T>
+    Status runQuantized(OpContext& ctx, const RuntimeTensor& in, RuntimeTensor& out) {
+        if constexpr (Op == Reduce::Max || Op == Reduce::Min) {
+            run<T>(in, out);
+            return Status::ok();
+        } else if constexpr (Op == Reduce::Mean || Op == Reduce::Sum) {
+            if (in.elementCount() == 0) {
+                run<T>(in, out);  // nothing to average: the starting values
+                return Status::ok();
+            }
+            const bool sameScale = in.scale() == out.scale() && in.zeroPoint() == out.zeroPoint();
+            if constexpr (Op == Reduce::Sum) {
+                // Only 8-bit sums with differing quantization are rescaled; the rest add stored values in T.
+                if (sameScale || sizeof(T) == 2) {
+                    run<T>(in, out);
+                    return Status::ok();
+                }
+                meanOrSum<T>(in, out, true);
+                return Status::ok();
+            } else {
+                if (isHeightWidthMean(ctx)) {
+                    if constexpr (std::is_same_v<T, uint8_t>) {
+                        heightWidthMeanUint8(in, out);
+                    } else {
+                        heightWidthMeanInteger<T>(in, out);
+                    }
+                    return Status::ok();
+                }
+                if (sameScale) {
+                    integerMean<T>(in, out);
+                    return Status::ok();
+                }
+                meanOrSum<T>(in, out, false);
+                return Status::ok();
+            }
+        } else {
+            return ctx.unsupportedType("input", in.type);
+        }
+    }
+
+    // TFLite takes its dedicated kernel only for keep_dims means over axes given literally as (1, 2) or
+    // (2, 1) of a 4-D input; negative spellings of the same axes take the general path.
+    bool isHeightWidthMean(OpContext& ctx) const {
+        const RuntimeTensor& axis = ctx.input(1);
+        if (!keepDims_ || ctx.input(0).shape.rank() != 4 || axis.elementCount() != 2) return false;
+        const int64_t a0 = readIndex(axis, 0), a1 = readIndex(axis, 1);
+        return (a0 == 1 && a1 == 2) || (a0 == 2 && a1 == 1);
+    }
+
+    // TFLite's uint8 mean over height and width (its optimized kernel): sum the stored values, requantize
+    // by scale ratio / count, then add a bias that folds in both zero points (rounded half away from zero).
+    void heightWidthMeanUint8(const RuntimeTensor& in, RuntimeTensor& out) const {
+        const int32_t batches = in.shape[0], h = in.shape[1], w = in.shape[2], depth = in.shape[3];
+        const float inScale = in.scale(), outScale = out.scale();
+        const auto count = static_cast<float>(h * w);
+        float temp = static_cast<float>(in.zeroPoint()) * inScale / outScale;
+        temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
+        const int32_t bias = out.zeroPoint() - static_cast<int32_t>(temp);
+        const float realScale = inScale / (count * outScale);
+        const QuantizedMultiplier m = quantizeMultiplier(static_cast<double>(realScale));
+        const uint8_t* x = in.as<uint8_t>();
+        uint8_t* y = out.as<uint8_t>();
+        for (int32_t b = 0; b < batches; ++b) {
+            for (int32_t c = 0; c < depth; ++c) {
+                int32_t acc = 0;
+                for (int32_t i = 0; i < h * w; ++i)
+                    acc += static_cast<int32_t>(x[(static_cast<int64_t>(b) * h * w + i) * depth + c]);
+                acc = multiplyByQuantizedMultiplier(acc, m) + bias;
+                y[static_cast<int64_t>(b) * depth + c] =
+                    static_cast<uint8_t>(std::min(std::max(acc, 0), 255));
+            }
+        }
+    }
+
+    // TFLite's int8/int16 mean over height and width (reference_integer_ops, which TFLite 2.8 runs for these
+    // types): the sum of centred values requantized by the scale ratio, then divided by the count with
+    // rounding half away from zero.
+    template <typename T>
+    void heightWidthMeanInteger(const RuntimeTensor& in, RuntimeTensor& out) const {
+        const int32_t batches = in.shape[0], h = in.shape[1], w = in.shape[2], depth = in.shape[3];
+        const QuantizedMultiplier m =
+            quantizeMultiplier(static_cast<double>(in.scale()) / static_cast<double>(out.scale()));
+        const int32_t count = h * w, inZero = in.zeroPoint(), outZero = out.zeroPoint();
+        const T* x = in.as<T>();
+        T* y = out.as<T>();
+        const int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+        for (int32_t b = 0; b < batches; ++b) {
+            for (int32_t c = 0; c < depth; ++c) {
+                int32_t acc = 0;
+                for (int32_t i = 0; i < count; ++i)
+                    acc +=
+                        static_cast<int32_t>(x[(static_cast<int64_t>(b) * count + i) * depth + c]) - inZero;
+                acc = multiplyByQuantizedMultiplier(acc, m);
+                acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                acc += outZero;
+                y[static_cast<int64_t>(b) * depth + c] = static_cast<T>(std::min(std::max(acc, lo), hi));
+            }
+        }
+    }
+
+    // Equal quantization: the integer mean of the stored values, truncated toward zero.
+    template <typename T>
+    void integerMean(const RuntimeTensor& in, RuntimeTensor& out) const {
+        const T* x = in.as<T>();
+        T* y = out.as<T>();
+        const ReductionPlan p = makePlan(in.shape, axes_);
+        int64_t o = 0;
+        walk(p.keptRank, p.keptDims, p.keptStrides, 0, [&](int64_t base) {
+            int32_t acc = 0;
+            walk(p.reducedRank, p.reducedDims, p.reducedStrides, base,
+                 [&](int64_t i) { acc += static_cast<int32_t>(x[i]); });
+            y[o++] = static_cast<T>(acc / static_cast<int32_t>(p.reducedCount));
+        });
+    }
+
+    // TFLite's QuantizedMeanOrSum: an int32 sum, then the mean (or sum) rescaled in float.
+    template <typename T>
+    void meanOrSum(const RuntimeTensor& in, RuntimeTensor& out, bool sum) const {
+        const T* x = in.as<T>();
+        T* y = out.as<T>();
+        const ReductionPlan p = makePlan(in.shape, axes_);
+        const float scale = in.scale() / out.scale();
+        const auto count = static_cast<float>(p.reducedCount);
+        const float lo = static_cast<float>(std::numeric_limits<T>::min());
+        const float hi = static_cast<float>(std::numeric_limits<T>::max());
+        const int32_t outZero = out.zeroPoint();
+        const float bias = sum ? static_cast<float>(-in.zeroPoint()) * scale * count
+                               : static_cast<float>(-in.zeroPoint()) * scale;
+        int64_t o = 0;
+        walk(p.keptRank, p.keptDims, p.keptStrides, 0, [&](int64_t base) {
+            int32_t acc = 0;
+            walk(p.reducedRank, p.reducedDims, p.reducedStrides, base,
+                 [&](int64_t i) { acc += static_cast<int32_t>(x[i]); });
+            if (sum) {
+                // TFLite 2.8 does not clamp a rescaled sum: it keeps the low bits, as the cast here does.
+                const auto v =
+                    static_cast<int32_t>(std::round(static_cast<float>(acc) * scale + bias)) + outZero;
+                y[o++] = static_cast<T>(v);
+            } else {
+                const float mean = static_cast<float>(acc) / count;
+                float v = std::min(std::round(mean * scale + bias) + static_cast<float>(outZero), hi);
+                y[o++] = static_cast<T>(std::max(v, lo));
+            }
+        });
+    }
+
     template <typename T>
     void run(const RuntimeTensor& in, RuntimeTensor& out) {
         const T* x = in.as<T>();
@@ -269,13 +434,20 @@ class ReduceKernel : public OpKernel {
     AxisSet axes_;
 };
 
-// Shared checks of the ops that work along the last axis: one float input, output of the same shape.
-Status prepareLastAxis(OpContext& ctx, int minRank) {
+// Shared checks of the ops that work along the last axis: a float input (or an 8-bit one where the op has
+// such a path), output of the same shape.
+Status prepareLastAxis(OpContext& ctx, int minRank, bool allow8Bit = false, bool allowInt16 = false) {
     LS_ENSURE(ctx, ctx.inputCount() >= 1 && ctx.hasInput(0), "needs an input");
     LS_ENSURE(ctx, ctx.outputCount() == 1, "needs one output");
     const RuntimeTensor& in = ctx.input(0);
-    if (in.type != TensorType::Float32) return ctx.unsupportedType("input", in.type);
-    LS_ENSURE(ctx, ctx.output(0).type == in.type, "output type differs from the input's");
+    const bool is8 = in.type == TensorType::Int8 || in.type == TensorType::UInt8;
+    if (in.type != TensorType::Float32 && !(allow8Bit && is8) &&
+        !(allowInt16 && in.type == TensorType::Int16))
+        return ctx.unsupportedType("input", in.type);
+    // 8-bit SOFTMAX may widen to int16; the caller checks that case.
+    const TensorType outType = ctx.output(0).type;
+    LS_ENSURE(ctx, outType == in.type || (allow8Bit && is8 && outType == TensorType::Int16),
+              "output type differs from the input's");
     LS_ENSURE(ctx, in.shape.rank() >= minRank,
               "input must have rank " + std::to_string(minRank) + " or more, not " + in.shape.toString());
     return ctx.resizeOutput(0, in.shape);
@@ -285,17 +457,41 @@ template <bool Log>
 class SoftmaxKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
-        LS_RETURN_IF_ERROR(prepareLastAxis(ctx, 1));
+        LS_RETURN_IF_ERROR(prepareLastAxis(ctx, 1, !Log, !Log));
         beta_ = 1.f;
         if constexpr (!Log) {
             beta_ = 0.f;  // the format's default when the options are absent
             if (auto* o = ctx.options<fb::SoftmaxOptions>()) beta_ = o->beta();
+            const RuntimeTensor& in = ctx.input(0);
+            if (in.type == TensorType::Int16) return prepareInt16(ctx, in);
+            if (in.type != TensorType::Float32) {
+                LS_ENSURE(ctx, usableScale(in.scale()) && usableScale(ctx.output(0).scale()),
+                          "quantized input and output need positive scales");
+                populateSoftmaxTable(table_, in.scale(), beta_);
+            }
         }
         return Status::ok();
     }
 
     Status eval(OpContext& ctx) override {
         const RuntimeTensor& in = ctx.input(0);
+        if constexpr (!Log) {
+            RuntimeTensor& out = ctx.output(0);
+            if (in.type == TensorType::Int8) {
+                if (out.type == TensorType::Int16)
+                    return runQuantized(in.as<int8_t>(), out.as<int16_t>(), ctx);
+                return runQuantized(in.as<int8_t>(), out.as<int8_t>(), ctx);
+            }
+            if (in.type == TensorType::Int16) {
+                runInt16(in.as<int16_t>(), out.as<int16_t>(), in);
+                return Status::ok();
+            }
+            if (in.type == TensorType::UInt8) {
+                if (out.type == TensorType::Int16)
+                    return runQuantized(in.as<uint8_t>(), out.as<int16_t>(), ctx);
+                return runQuantized(in.as<uint8_t>(), out.as<uint8_t>(), ctx);
+            }
+        }
         const int64_t depth = in.shape[in.shape.rank() - 1];
         if (depth == 0) return Status::ok();
         const int64_t outer = in.elementCount() / depth;
@@ -327,13 +523,110 @@ class SoftmaxKernel : public OpKernel {
     }
 
   private:
+    // TFLite's optimized 8-bit softmax: exponentials from the table relative to the row maximum, a float
+    // sum, and the output quantized in float (uint8 by adding 0.5 and truncating, as its x86 build does).
+    template <typename In, typename Out>
+    Status runQuantized(const In* x, Out* y, OpContext& ctx) const {
+        const RuntimeTensor& in = ctx.input(0);
+        const RuntimeTensor& out = ctx.output(0);
+        const int64_t depth = in.shape[in.shape.rank() - 1];
+        if (depth == 0) return Status::ok();
+        const int64_t outer = in.elementCount() / depth;
+        const float outScale = out.scale();
+        const int32_t outZero = out.zeroPoint();
+        const int32_t lo = std::numeric_limits<Out>::min(), hi = std::numeric_limits<Out>::max();
+        for (int64_t r = 0; r < outer; ++r, x += depth, y += depth) {
+            int32_t max = std::numeric_limits<In>::min();
+            for (int64_t c = 0; c < depth; ++c)
+                max = std::max(max, static_cast<int32_t>(x[c]));
+            const float* t = table_ + 255 - max;
+            float sum = 0.f;
+            for (int64_t c = 0; c < depth; ++c)
+                sum += t[x[c]];
+            const float inverse = 1.f / (sum * outScale);
+            for (int64_t c = 0; c < depth; ++c) {
+                const float p = t[x[c]] * inverse;
+                int32_t q;
+                if constexpr (std::is_same_v<Out, uint8_t>) {
+                    q = static_cast<int32_t>(p + 0.5f) + outZero;
+                } else {
+                    q = static_cast<int32_t>(std::round(p)) + outZero;
+                }
+                y[c] = static_cast<Out>(std::max(std::min(hi, q), lo));
+            }
+        }
+        return Status::ok();
+    }
+
+    // TFLite's int16 SOFTMAX: differences from the row maximum scaled so that [-65535, 0] spans
+    // [-10, 0], exp from an int16 table, the Q16.15 sum normalized and inverted through a 1/(1 + x) table,
+    // and the products rounded into Q0.15.
+    Status prepareInt16(OpContext& ctx, const RuntimeTensor& in) {
+        const RuntimeTensor& out = ctx.output(0);
+        LS_ENSURE(ctx, usableScale(in.scale()), "quantized input needs a positive scale");
+        LS_ENSURE(ctx, out.zeroPoint() == 0, "int16 SOFTMAX output zero point must be 0");
+        LS_ENSURE(ctx, in.shape.rank() <= 4, "int16 SOFTMAX takes at most 4 dimensions");
+        generateInt16Lut([](double v) { return std::exp(v); }, -10.0, 0.0, expTable_, kLutSize);
+        generateInt16Lut([](double v) { return 1.0 / (1.0 + v); }, 0.0, 1.0, reciprocalTable_, kLutSize);
+        inputScaling_ = quantizeMultiplier(static_cast<double>(in.scale() * beta_) / (10.0 / 65535.0));
+        return Status::ok();
+    }
+
+    void runInt16(const int16_t* x, int16_t* y, const RuntimeTensor& in) const {
+        const int64_t depth = in.shape[in.shape.rank() - 1];
+        if (depth == 0) return;
+        const int64_t outer = in.elementCount() / depth;
+        for (int64_t r = 0; r < outer; ++r, x += depth, y += depth) {
+            int16_t max = std::numeric_limits<int16_t>::min();
+            for (int64_t c = 0; c < depth; ++c)
+                max = std::max(max, x[c]);
+            // The exponentials go to the output first; each is rescaled in place below.
+            int32_t sum = 0;
+            for (int64_t c = 0; c < depth; ++c) {
+                const int32_t scaled =
+                    multiplyByQuantizedMultiplier(static_cast<int32_t>(x[c]) - max, inputScaling_) + 32767;
+                const auto centred = static_cast<int16_t>(std::min(std::max(scaled, -32768), 32767));
+                y[c] = int16LutLookup(centred, expTable_);
+                sum += y[c];
+            }
+            const int headroomPlusOne = std::countl_zero(static_cast<uint32_t>(sum));
+            const auto shiftedSum = static_cast<int32_t>(
+                ((static_cast<int64_t>(sum) << (headroomPlusOne - 1)) + (1 << 13)) >> 14);
+            // The table holds 1 / (1 + x) for x in [0, 1], centred on [-32768, 32767].
+            const int32_t centredSum = shiftedSum - ((1 << 15) + (1 << 16));
+            const int16_t reciprocal = int16LutLookup(
+                static_cast<int16_t>(std::min(std::max(centredSum, -32768), 32767)), reciprocalTable_);
+            const int rightShift = 31 - headroomPlusOne;
+            const int64_t round = int64_t{1} << (rightShift - 1);
+            for (int64_t c = 0; c < depth; ++c) {
+                const auto v =
+                    static_cast<int32_t>((static_cast<int64_t>(y[c]) * reciprocal + round) >> rightShift);
+                y[c] = static_cast<int16_t>(std::min(std::max(v, 0), 32767));
+            }
+        }
+    }
+
+    static constexpr int kLutSize = 513;
     float beta_ = 1.f;
+    float table_[256] = {};
+    int16_t expTable_[kLutSize] = {};
+    int16_t reciprocalTable_[kLutSize] = {};
+    QuantizedMultiplier inputScaling_;
 };
 
 class L2NormalizationKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
-        LS_RETURN_IF_ERROR(prepareLastAxis(ctx, 1));
+        LS_RETURN_IF_ERROR(prepareLastAxis(ctx, 1, true));
+        LS_ENSURE(ctx, ctx.output(0).type == ctx.input(0).type, "output type differs from the input's");
+        if (ctx.input(0).type != TensorType::Float32) {
+            // TFLite's integer kernel writes in Q0.7 around a fixed zero point.
+            const RuntimeTensor& out = ctx.output(0);
+            const int32_t zero = out.type == TensorType::Int8 ? 0 : 128;
+            LS_ENSURE(ctx, out.scale() == 1.f / 128 && out.zeroPoint() == zero,
+                      "quantized L2_NORMALIZATION output must have scale 1/128 and zero point " +
+                          std::to_string(zero));
+        }
         // TFLite's kernel has no fused activation.
         if (auto* o = ctx.options<fb::L2NormOptions>())
             LS_ENSURE(ctx, o->fused_activation_function() == fb::ActivationFunctionType::NONE,
@@ -345,6 +638,10 @@ class L2NormalizationKernel : public OpKernel {
         // TFLite's fixed epsilon: a zero vector stays zero instead of dividing by zero.
         constexpr float kEpsilon = 1e-6f;
         const RuntimeTensor& in = ctx.input(0);
+        if (in.type == TensorType::Int8)
+            return runQuantized(in.as<int8_t>(), ctx.output(0).as<int8_t>(), ctx);
+        if (in.type == TensorType::UInt8)
+            return runQuantized(in.as<uint8_t>(), ctx.output(0).as<uint8_t>(), ctx);
         const int64_t depth = in.shape[in.shape.rank() - 1];
         if (depth == 0) return Status::ok();
         const int64_t outer = in.elementCount() / depth;
@@ -357,6 +654,34 @@ class L2NormalizationKernel : public OpKernel {
             const float norm = std::max(static_cast<float>(std::sqrt(squares)), kEpsilon);
             for (int64_t c = 0; c < depth; ++c)
                 y[r * depth + c] = x[r * depth + c] / norm;
+        }
+        return Status::ok();
+    }
+
+  private:
+    // TFLite's integer L2 normalization: 1/sqrt of the sum of squared centred values as a fixed-point
+    // multiplier, applied to each centred value in Q0.7.
+    template <typename T>
+    static Status runQuantized(const T* x, T* y, OpContext& ctx) {
+        const RuntimeTensor& in = ctx.input(0);
+        const int64_t depth = in.shape[in.shape.rank() - 1];
+        if (depth == 0) return Status::ok();
+        const int64_t outer = in.elementCount() / depth;
+        const int32_t zero = in.zeroPoint();
+        const int32_t outZero = std::is_same_v<T, int8_t> ? 0 : 128;
+        const int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+        for (int64_t r = 0; r < outer; ++r, x += depth, y += depth) {
+            int32_t squares = 0;
+            for (int64_t c = 0; c < depth; ++c) {
+                const int32_t d = static_cast<int32_t>(x[c]) - zero;
+                squares += d * d;
+            }
+            const QuantizedMultiplier inv = invSqrtQuantizedMultiplier(squares, -1);
+            for (int64_t c = 0; c < depth; ++c) {
+                const int32_t d = static_cast<int32_t>(x[c]) - zero;
+                const int32_t v = outZero + multiplyByQuantizedMultiplierSmallerThanOneExp(128 * d, inv);
+                y[c] = static_cast<T>(std::min(std::max(v, lo), hi));
+            }
         }
         return Status::ok();
     }

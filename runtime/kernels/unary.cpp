@@ -1,6 +1,8 @@
 // Elementwise one-input kernels and their close relatives: math functions, activations (with LEAKY_RELU,
 // PRELU and GELU), LOGICAL_NOT, CAST, QUANTIZE/DEQUANTIZE, ZEROS_LIKE and SELECT/SELECT_V2.
-// Quantized int8/uint8/int16 variants of the math and activation ops come with the quantized kernels.
+// The activations, RSQRT, LEAKY_RELU, PRELU and QUANTIZE also run on int8/uint8, and LOGISTIC, TANH,
+// LEAKY_RELU and QUANTIZE on int16, with TFLite 2.8's integer arithmetic or lookup tables; int16 RSQRT,
+// newer than TFLite 2.8, follows the format's definition.
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -10,7 +12,9 @@
 #include <type_traits>
 
 #include "runtime/kernel_registry.h"
+#include "runtime/kernels/fixed_point_math.h"
 #include "runtime/kernels/kernel_util.h"
+#include "runtime/kernels/quantized_lstm_util.h"
 
 namespace litescope::kernels {
 namespace {
@@ -116,17 +120,63 @@ inline T mathInt(T x) {
     return x;
 }
 
+// Which ops have an int8/uint8 path, and which an int16 one.
+template <Math Op>
+constexpr bool hasQuantized8() {
+    return Op == Math::Relu || Op == Math::Relu6 || Op == Math::ReluN1To1 || Op == Math::HardSwish ||
+           Op == Math::Logistic || Op == Math::Tanh || Op == Math::Rsqrt;
+}
+template <Math Op>
+constexpr bool hasQuantized16() {
+    return Op == Math::Rsqrt || Op == Math::Logistic || Op == Math::Tanh;
+}
+
+// The fixed parameters of TFLite's integer HARD_SWISH: the input moved to a 7-bit finer "hires" scale, one
+// 16-bit multiplier from there to the output and one to the 3/32768 scale of relu6(x + 3) / 6.
+struct HardSwishParams {
+    int16_t outputMultiplier = 0;
+    int outputExponent = 0;
+    int16_t reluishMultiplier = 0;
+    int reluishExponent = 0;
+};
+
+// TFLite's DownScaleInt32ToInt16Multiplier: a Q0.31 multiplier rounded to Q0.15.
+inline int16_t downscaleMultiplier(int32_t m) {
+    constexpr int32_t kRounding = 1 << 15;
+    if (m >= std::numeric_limits<int32_t>::max() - kRounding) return std::numeric_limits<int16_t>::max();
+    return static_cast<int16_t>((m + kRounding) >> 16);
+}
+
+inline int32_t hardSwishQuantized(int32_t input, int32_t inputZeroPoint, int32_t outputZeroPoint,
+                                  const HardSwishParams& p) {
+    const auto centred = static_cast<int16_t>(input - inputZeroPoint);
+    const auto hires = static_cast<int16_t>(centred * (1 << 7));
+    const int16_t preshiftOutput = saturatingRoundingDoublingHighMul16(hires, p.outputMultiplier);
+    int16_t reluish = hires;
+    if (p.reluishExponent > 0) reluish = saturatingLeftShift16(reluish, p.reluishExponent - 1);
+    reluish = saturatingRoundingDoublingHighMul16(reluish, p.reluishMultiplier);
+    if (p.reluishExponent > 0) reluish = saturatingLeftShift16(reluish, 1);
+    if (p.reluishExponent < 0) reluish = roundingDivideByPot16(reluish, -p.reluishExponent);
+    // From [-1, 1] in Q0.15 to [0, 1]: the relu6 part of hard swish.
+    reluish = static_cast<int16_t>((static_cast<int32_t>(reluish) + (1 << 15)) >> 1);
+    const int16_t preshift = saturatingDoublingHighMul16(reluish, preshiftOutput);
+    return roundingDivideByPot16(preshift, -p.outputExponent) + outputZeroPoint;
+}
+
 template <Math Op>
 class ElementwiseKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
-        const bool supported = in.type == TensorType::Float32 ||
-                               (hasInt32<Op>() && in.type == TensorType::Int32) ||
-                               (hasInt64<Op>() && in.type == TensorType::Int64);
+        const bool is8 = in.type == TensorType::Int8 || in.type == TensorType::UInt8;
+        const bool supported =
+            in.type == TensorType::Float32 || (hasInt32<Op>() && in.type == TensorType::Int32) ||
+            (hasInt64<Op>() && in.type == TensorType::Int64) || (hasQuantized8<Op>() && is8) ||
+            (hasQuantized16<Op>() && in.type == TensorType::Int16);
         if (!supported) return ctx.unsupportedType("input", in.type);
         LS_RETURN_IF_ERROR(sameTypeOut(ctx, in.type));
+        if (isQuantizedType(in.type)) LS_RETURN_IF_ERROR(prepareQuantized(ctx, in, ctx.output(0)));
         return ctx.resizeOutput(0, in.shape);
     }
 
@@ -146,12 +196,178 @@ class ElementwiseKernel : public OpKernel {
                 return evalInt<int32_t>(in, out, n);
             case TensorType::Int64:
                 return evalInt<int64_t>(in, out, n);
+            case TensorType::Int8:
+                return evalQuantized<int8_t>(ctx, in, out, n);
+            case TensorType::UInt8:
+                return evalQuantized<uint8_t>(ctx, in, out, n);
+            case TensorType::Int16:
+                return evalQuantized<int16_t>(ctx, in, out, n);
             default:
                 return ctx.unsupportedType("input", in.type);
         }
     }
 
   private:
+    Status prepareQuantized(OpContext& ctx, const RuntimeTensor& in, const RuntimeTensor& out) {
+        const float inScale = in.scale(), outScale = out.scale();
+        LS_ENSURE(ctx, usableScale(inScale) && usableScale(outScale),
+                  "quantized input and output need positive scales");
+        inZero_ = in.zeroPoint();
+        outZero_ = out.zeroPoint();
+        const QuantizedRange full = quantizedRange(in.type);
+        if constexpr (Op == Math::Relu || Op == Math::Relu6 || Op == Math::ReluN1To1) {
+            // The ratio in float, as TFLite computes it before widening.
+            multiplier_ = quantizeMultiplier(static_cast<double>(inScale / outScale));
+            // TFLite rounds the clamp bounds with roundf; RELU has no upper bound.
+            const float lo = Op == Math::ReluN1To1 ? -1.f : 0.f;
+            range_.min = std::max(full.min, outZero_ + static_cast<int32_t>(std::round(lo / outScale)));
+            range_.max = full.max;
+            if constexpr (Op != Math::Relu) {
+                const float hi = Op == Math::Relu6 ? 6.f : 1.f;
+                range_.max = std::min(full.max, outZero_ + static_cast<int32_t>(std::round(hi / outScale)));
+            }
+        } else if constexpr (Op == Math::HardSwish) {
+            const float hiresScale = (1.f / 128.f) * inScale;
+            const float reluishScale = 3.f / 32768.f;
+            const QuantizedMultiplier o = quantizeMultiplier(static_cast<double>(hiresScale / outScale));
+            const QuantizedMultiplier r = quantizeMultiplier(static_cast<double>(hiresScale / reluishScale));
+            hardSwish_.outputMultiplier = downscaleMultiplier(o.multiplier);
+            hardSwish_.outputExponent = o.shift;
+            hardSwish_.reluishMultiplier = downscaleMultiplier(r.multiplier);
+            hardSwish_.reluishExponent = r.shift;
+            LS_ENSURE(ctx, o.shift <= 0, "HARD_SWISH output scale is too small for the input scale");
+        } else if constexpr (Op == Math::Logistic || Op == Math::Tanh) {
+            if (in.type == TensorType::Int16) return prepareInt16Activation(ctx, inScale, outScale);
+            // A float table over the 256 inputs, as TFLite's default (not fixed-point) kernels build it; only
+            // LOGISTIC insists on TFLite's 1/256 output scale.
+            if constexpr (Op == Math::Logistic)
+                LS_ENSURE(ctx, outScale == 1.f / 256, "LOGISTIC output scale must be 1/256");
+            auto fn = [](float v) {
+                if constexpr (Op == Math::Logistic) {
+                    return 1.f / (1.f + std::exp(-v));
+                } else {
+                    return std::tanh(v);
+                }
+            };
+            if (in.type == TensorType::Int8)
+                populateLookupTable<int8_t>(table_, inScale, inZero_, outScale, outZero_, fn);
+            else
+                populateLookupTable<uint8_t>(table_, inScale, inZero_, outScale, outZero_, fn);
+        } else if constexpr (Op == Math::Rsqrt) {
+            const double scale = 1.0 / static_cast<double>(std::sqrt(inScale) * outScale);
+            multiplier_ = quantizeMultiplier(scale);
+            inScale_ = inScale;
+            outScale_ = outScale;
+        }
+        return Status::ok();
+    }
+
+    template <typename T>
+    Status evalQuantized(OpContext& ctx, const RuntimeTensor& in, RuntimeTensor& out, int64_t n) const {
+        const T* src = in.as<T>();
+        T* dst = out.as<T>();
+        const int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+        if constexpr (Op == Math::Relu || Op == Math::Relu6 || Op == Math::ReluN1To1) {
+            for (int64_t i = 0; i < n; ++i) {
+                int32_t v = outZero_ + multiplyByQuantizedMultiplier(static_cast<int32_t>(src[i]) - inZero_,
+                                                                     multiplier_);
+                dst[i] = static_cast<T>(std::min(std::max(v, range_.min), range_.max));
+            }
+        } else if constexpr (Op == Math::HardSwish) {
+            for (int64_t i = 0; i < n; ++i) {
+                const int32_t v = hardSwishQuantized(src[i], inZero_, outZero_, hardSwish_);
+                dst[i] = static_cast<T>(std::min(std::max(v, lo), hi));
+            }
+        } else if constexpr (Op == Math::Logistic || Op == Math::Tanh) {
+            if constexpr (sizeof(T) == 1) {
+                for (int64_t i = 0; i < n; ++i)
+                    dst[i] = static_cast<T>(table_[static_cast<uint8_t>(src[i])]);
+            } else {
+                constexpr bool kTanh = Op == Math::Tanh;
+                if (!powerOfTwo16_) {
+                    for (int64_t i = 0; i < n; ++i)
+                        dst[i] = int16TableActivation(src[i], tableScale_, kTanh);
+                } else {
+                    // gemmlowp's Q3.12 -> Q0.15 functions, which TFLite runs for power-of-two scales.
+                    for (int64_t i = 0; i < n; ++i) {
+                        const int16_t x = potShift_ == 0 ? src[i] : q16::multiplyByPot(src[i], potShift_);
+                        dst[i] = kTanh ? q16::tanh(x, 3) : q16::logistic(x, 3);
+                    }
+                }
+            }
+        } else if constexpr (Op == Math::Rsqrt) {
+            for (int64_t i = 0; i < n; ++i)
+                if (static_cast<int32_t>(src[i]) < inZero_)
+                    return ctx.fail("RSQRT is only defined for non-negative values");
+            if constexpr (std::is_same_v<T, int16_t>) {
+                // Not in TFLite 2.8: the format's meaning, computed in double and rounded once.
+                for (int64_t i = 0; i < n; ++i) {
+                    const int32_t x = static_cast<int32_t>(src[i]) - inZero_;
+                    if (x == 0) {
+                        dst[i] = static_cast<T>(hi);
+                        continue;
+                    }
+                    const double real = 1.0 / std::sqrt(static_cast<double>(inScale_) * x);
+                    const double q = std::round(real / static_cast<double>(outScale_)) + outZero_;
+                    dst[i] = static_cast<T>(std::clamp<double>(q, lo, hi));
+                }
+            } else {
+                // TFLite's integer RSQRT: 1/sqrt of the centred input as a multiplier, applied to 1 with
+                // 20 bits of headroom, then the scale change.
+                constexpr int kShift = 20;
+                for (int64_t i = 0; i < n; ++i) {
+                    const int32_t x = static_cast<int32_t>(src[i]) - inZero_;
+                    if (x == 0) {
+                        dst[i] = static_cast<T>(hi);
+                        continue;
+                    }
+                    QuantizedMultiplier inv = invSqrtQuantizedMultiplier(x, -1);
+                    inv.shift += kShift;
+                    const int32_t data = multiplyByQuantizedMultiplier(int32_t{1}, inv);
+                    QuantizedMultiplier m = multiplier_;
+                    m.shift -= kShift;
+                    const int32_t v = multiplyByQuantizedMultiplier(data, m) + outZero_;
+                    dst[i] = static_cast<T>(std::min(std::max(v, lo), hi));
+                }
+            }
+        } else {
+            return ctx.unsupportedType("input", in.type);
+        }
+        return Status::ok();
+    }
+
+    // TFLite 2.8's int16 LOGISTIC/TANH: symmetric, output in Q0.15; inputs at 2^-12 (TANH also 2^-13) go
+    // through fixed-point functions, any other scale through the interpolated sigmoid table.
+    Status prepareInt16Activation(OpContext& ctx, float inScale, float outScale) {
+        LS_ENSURE(ctx, inZero_ == 0 && outZero_ == 0, "int16 LOGISTIC/TANH need zero points of 0");
+        int outLog2 = 0, inLog2 = 0;
+        LS_ENSURE(ctx, checkedLog2(outScale, outLog2) && outLog2 == -15,
+                  "int16 LOGISTIC/TANH output scale must be 1/32768");
+        const bool pot = checkedLog2(inScale, inLog2);
+        potShift_ = 12 + inLog2;
+        powerOfTwo16_ = pot && (potShift_ == 0 || (Op == Math::Tanh && potShift_ == 1));
+        if (!powerOfTwo16_) tableScale_ = int16TableScale(inScale);
+        return Status::ok();
+    }
+
+    // TFLite's CheckedLog2, in float: whether a scale is a power of two (to 1e-3 in log2), and which.
+    static bool checkedLog2(float scale, int& log2) {
+        const float l = std::log(scale) * (1.f / std::log(2.f));
+        const float rounded = std::round(l);
+        log2 = static_cast<int>(rounded);
+        return std::abs(l - rounded) < 1e-3f;
+    }
+
+    bool powerOfTwo16_ = false;
+    int potShift_ = 0;
+    Int16TableScale tableScale_;
+    int32_t inZero_ = 0, outZero_ = 0;
+    float inScale_ = 0.f, outScale_ = 0.f;
+    QuantizedMultiplier multiplier_;
+    QuantizedRange range_;
+    HardSwishParams hardSwish_;
+    uint8_t table_[256] = {};
+
     template <typename T>
     static Status evalInt(const RuntimeTensor& in, RuntimeTensor& out, int64_t n) {
         const T* src = in.as<T>();
@@ -201,25 +417,65 @@ class LeakyReluKernel : public OpKernel {
     Status prepare(OpContext& ctx) override {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
-        if (in.type != TensorType::Float32) return ctx.unsupportedType("input", in.type);
+        if (in.type != TensorType::Float32 && !isQuantizedType(in.type))
+            return ctx.unsupportedType("input", in.type);
         LS_RETURN_IF_ERROR(sameTypeOut(ctx, in.type));
         const auto* options = ctx.options<fb::LeakyReluOptions>();
         alpha_ = options ? options->alpha() : 0.f;
+        if (isQuantizedType(in.type)) {
+            const RuntimeTensor& out = ctx.output(0);
+            LS_ENSURE(ctx, usableScale(in.scale()) && usableScale(out.scale()),
+                      "quantized input and output need positive scales");
+            // Two requantizations: x * alpha below the zero point, x above it. The ratios are float
+            // arithmetic in TFLite, which decides ties in the last bit.
+            alphaMul_ = quantizeMultiplier(static_cast<double>(in.scale() * alpha_ / out.scale()));
+            identityMul_ = quantizeMultiplier(static_cast<double>(in.scale() / out.scale()));
+            inZero_ = in.zeroPoint();
+            outZero_ = out.zeroPoint();
+        }
         return ctx.resizeOutput(0, in.shape);
     }
 
     Status eval(OpContext& ctx) override {
-        const float* src = ctx.input(0).as<float>();
-        float* dst = ctx.output(0).as<float>();
-        const int64_t n = ctx.input(0).elementCount();
-        // Not max(x, alpha*x): alpha may be above 1 or negative.
-        for (int64_t i = 0; i < n; ++i)
-            dst[i] = src[i] > 0.f ? src[i] : src[i] * alpha_;
-        return Status::ok();
+        const RuntimeTensor& in = ctx.input(0);
+        const int64_t n = in.elementCount();
+        switch (in.type) {
+            case TensorType::Float32: {
+                const float* src = in.as<float>();
+                float* dst = ctx.output(0).as<float>();
+                // Not max(x, alpha*x): alpha may be above 1 or negative.
+                for (int64_t i = 0; i < n; ++i)
+                    dst[i] = src[i] > 0.f ? src[i] : src[i] * alpha_;
+                return Status::ok();
+            }
+            case TensorType::Int8:
+                runQuantized(in.as<int8_t>(), ctx.output(0).as<int8_t>(), n);
+                return Status::ok();
+            case TensorType::UInt8:
+                runQuantized(in.as<uint8_t>(), ctx.output(0).as<uint8_t>(), n);
+                return Status::ok();
+            case TensorType::Int16:
+                runQuantized(in.as<int16_t>(), ctx.output(0).as<int16_t>(), n);
+                return Status::ok();
+            default:
+                return ctx.unsupportedType("input", in.type);
+        }
     }
 
   private:
+    template <typename T>
+    void runQuantized(const T* src, T* dst, int64_t n) const {
+        const int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+        for (int64_t i = 0; i < n; ++i) {
+            const int32_t x = static_cast<int32_t>(src[i]) - inZero_;
+            const int32_t v = outZero_ + multiplyByQuantizedMultiplier(x, x >= 0 ? identityMul_ : alphaMul_);
+            dst[i] = static_cast<T>(std::min(std::max(v, lo), hi));
+        }
+    }
+
     float alpha_ = 0.f;
+    QuantizedMultiplier alphaMul_, identityMul_;
+    int32_t inZero_ = 0, outZero_ = 0;
 };
 
 class PreluKernel : public OpKernel {
@@ -229,9 +485,22 @@ class PreluKernel : public OpKernel {
                   "needs an input and an alpha");
         const RuntimeTensor& in = ctx.input(0);
         const RuntimeTensor& alpha = ctx.input(1);
-        if (in.type != TensorType::Float32) return ctx.unsupportedType("input", in.type);
+        if (in.type != TensorType::Float32 && in.type != TensorType::Int8 && in.type != TensorType::UInt8)
+            return ctx.unsupportedType("input", in.type);
         LS_ENSURE(ctx, alpha.type == in.type, "alpha type differs from the input's");
         LS_RETURN_IF_ERROR(sameTypeOut(ctx, in.type));
+        if (in.type != TensorType::Float32) {
+            const RuntimeTensor& o = ctx.output(0);
+            LS_ENSURE(ctx, usableScale(in.scale()) && usableScale(alpha.scale()) && usableScale(o.scale()),
+                      "quantized input, alpha and output need positive scales");
+            // Float ratios, as TFLite computes them.
+            const float inScale = in.scale(), alphaScale = alpha.scale(), outScale = o.scale();
+            identityMul_ = quantizeMultiplier(static_cast<double>(inScale / outScale));
+            alphaMul_ = quantizeMultiplier(static_cast<double>(inScale * alphaScale / outScale));
+            inZero_ = in.zeroPoint();
+            alphaZero_ = alpha.zeroPoint();
+            outZero_ = o.zeroPoint();
+        }
         Shape out;
         LS_ENSURE(ctx, broadcastShapes(in.shape, alpha.shape, out),
                   "alpha shape " + alpha.shape.toString() + " does not broadcast against input " +
@@ -243,14 +512,50 @@ class PreluKernel : public OpKernel {
         const RuntimeTensor& in = ctx.input(0);
         const RuntimeTensor& alpha = ctx.input(1);
         RuntimeTensor& out = ctx.output(0);
-        const float* pi = in.as<float>();
-        const float* pa = alpha.as<float>();
-        float* po = out.as<float>();
-        forEachBroadcast(in.shape, alpha.shape, out.shape, [&](int64_t i, int64_t ii, int64_t ia) {
-            po[i] = pi[ii] >= 0.f ? pi[ii] : pi[ii] * pa[ia];
-        });
-        return Status::ok();
+        switch (in.type) {
+            case TensorType::Float32: {
+                const float* pi = in.as<float>();
+                const float* pa = alpha.as<float>();
+                float* po = out.as<float>();
+                forEachBroadcast(in.shape, alpha.shape, out.shape, [&](int64_t i, int64_t ii, int64_t ia) {
+                    po[i] = pi[ii] >= 0.f ? pi[ii] : pi[ii] * pa[ia];
+                });
+                return Status::ok();
+            }
+            case TensorType::Int8:
+                runQuantized<int8_t>(in, alpha, out);
+                return Status::ok();
+            case TensorType::UInt8:
+                runQuantized<uint8_t>(in, alpha, out);
+                return Status::ok();
+            default:
+                return ctx.unsupportedType("input", in.type);
+        }
     }
+
+  private:
+    // TFLite's integer PRELU: the centred input requantized as is, or times the centred alpha.
+    template <typename T>
+    void runQuantized(const RuntimeTensor& in, const RuntimeTensor& alpha, RuntimeTensor& out) const {
+        const T* pi = in.as<T>();
+        const T* pa = alpha.as<T>();
+        T* po = out.as<T>();
+        const int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+        forEachBroadcast(in.shape, alpha.shape, out.shape, [&](int64_t i, int64_t ii, int64_t ia) {
+            const int32_t x = static_cast<int32_t>(pi[ii]) - inZero_;
+            int32_t v;
+            if (x >= 0) {
+                v = multiplyByQuantizedMultiplier(x, identityMul_);
+            } else {
+                const int32_t a = static_cast<int32_t>(pa[ia]) - alphaZero_;
+                v = multiplyByQuantizedMultiplier(x * a, alphaMul_);
+            }
+            po[i] = static_cast<T>(std::min(std::max(v + outZero_, lo), hi));
+        });
+    }
+
+    QuantizedMultiplier identityMul_, alphaMul_;
+    int32_t inZero_ = 0, alphaZero_ = 0, outZero_ = 0;
 };
 
 class LogicalNotKernel : public OpKernel {
@@ -565,16 +870,46 @@ class QuantizeKernel : public OpKernel {
         LS_RETURN_IF_ERROR(needsOneInput(ctx));
         const RuntimeTensor& in = ctx.input(0);
         const RuntimeTensor& out = ctx.output(0);
-        // Requantizing (an integer input) comes with the quantized kernels.
-        if (in.type != TensorType::Float32) return ctx.unsupportedType("input", in.type);
-        if (out.type != TensorType::Int8 && out.type != TensorType::UInt8 && out.type != TensorType::Int16)
+        if (in.type != TensorType::Float32 && !isQuantizedType(in.type) && in.type != TensorType::Int32)
+            return ctx.unsupportedType("input", in.type);
+        // INT32 outputs only come from requantizing (TFLite's int16 -> int32).
+        const bool int32Out = out.type == TensorType::Int32 && in.type != TensorType::Float32;
+        if (out.type != TensorType::Int8 && out.type != TensorType::UInt8 && out.type != TensorType::Int16 &&
+            !int32Out)
             return ctx.unsupportedType("output", out.type);
+        if (in.type != TensorType::Float32) {
+            // Requantizing: one multiplier between per-tensor scales, as TFLite.
+            LS_ENSURE(ctx, !in.quantization().isPerChannel() && !out.quantization().isPerChannel(),
+                      "requantizing needs per-tensor quantization");
+            LS_ENSURE(ctx, usableScale(in.scale()) && usableScale(out.scale()),
+                      "requantizing needs positive scales");
+            requantize_ =
+                quantizeMultiplier(static_cast<double>(in.scale()) / static_cast<double>(out.scale()));
+            inZero_ = in.zeroPoint();
+            outZero_ = out.zeroPoint();
+            return ctx.resizeOutput(0, in.shape);
+        }
         LS_RETURN_IF_ERROR(blocks_.prepare(ctx, out.quantization(), in.shape, "output"));
         return ctx.resizeOutput(0, in.shape);
     }
 
     Status eval(OpContext& ctx) override {
-        const float* src = ctx.input(0).as<float>();
+        const RuntimeTensor& in = ctx.input(0);
+        switch (in.type) {
+            case TensorType::Float32:
+                break;
+            case TensorType::Int8:
+                return requantizeTo(ctx, in.as<int8_t>());
+            case TensorType::UInt8:
+                return requantizeTo(ctx, in.as<uint8_t>());
+            case TensorType::Int16:
+                return requantizeTo(ctx, in.as<int16_t>());
+            case TensorType::Int32:
+                return requantizeTo(ctx, in.as<int32_t>());
+            default:
+                return ctx.unsupportedType("input", in.type);
+        }
+        const float* src = in.as<float>();
         RuntimeTensor& out = ctx.output(0);
         switch (out.type) {
             case TensorType::Int8:
@@ -597,7 +932,43 @@ class QuantizeKernel : public OpKernel {
         blocks_.forEach([&](int64_t i, float s, int32_t z) { dst[i] = quantizeValue<T>(src[i], s, z); });
     }
 
+    template <typename In>
+    Status requantizeTo(OpContext& ctx, const In* src) const {
+        RuntimeTensor& out = ctx.output(0);
+        const int64_t n = out.elementCount();
+        switch (out.type) {
+            case TensorType::Int8:
+                requantize(src, out.as<int8_t>(), n);
+                return Status::ok();
+            case TensorType::UInt8:
+                requantize(src, out.as<uint8_t>(), n);
+                return Status::ok();
+            case TensorType::Int16:
+                requantize(src, out.as<int16_t>(), n);
+                return Status::ok();
+            case TensorType::Int32:
+                requantize(src, out.as<int32_t>(), n);
+                return Status::ok();
+            default:
+                return ctx.unsupportedType("output", out.type);
+        }
+    }
+
+    // TFLite's Requantize: the centred value times the scale ratio, re-centred and clamped.
+    template <typename In, typename Out>
+    void requantize(const In* src, Out* dst, int64_t n) const {
+        const int64_t lo = std::numeric_limits<Out>::min(), hi = std::numeric_limits<Out>::max();
+        for (int64_t i = 0; i < n; ++i) {
+            const auto centred =
+                static_cast<int32_t>(static_cast<uint32_t>(src[i]) - static_cast<uint32_t>(inZero_));
+            const int64_t v = int64_t{multiplyByQuantizedMultiplier(centred, requantize_)} + outZero_;
+            dst[i] = static_cast<Out>(std::min(std::max(v, lo), hi));
+        }
+    }
+
     AffineBlocks blocks_;
+    QuantizedMultiplier requantize_;
+    int32_t inZero_ = 0, outZero_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------------------

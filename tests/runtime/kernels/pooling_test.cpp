@@ -155,8 +155,8 @@ TEST(PoolingKernels, BadParametersFailAtPrepare) {
                        {1, 2, 3, 4}, y, shape);
     ASSERT_FALSE(s.isOk());
     EXPECT_NE(s.message().find("strides must be positive"), std::string::npos) << s.message();
-    // Quantized pooling comes later.
-    SingleOpModel m(B::AVERAGE_POOL_2D);
+    // L2 pooling has no quantized kernel (TFLite has none either).
+    SingleOpModel m(B::L2_POOL_2D);
     QuantSpec q;
     q.scale = {0.5f};
     q.zeroPoint = {0};

@@ -331,8 +331,9 @@ TEST(ReduceKernels, ConstantAxisOutOfRangeFailsAtPrepare) {
     EXPECT_NE(s.message().find("operator 0 (MEAN)"), std::string::npos) << s.message();
 }
 
-TEST(ReduceKernels, QuantizedInputIsUnsupportedForNow) {
-    SingleOpModel m(B::MEAN);
+// REDUCE_PROD has no quantized kernel here.
+TEST(ReduceKernels, QuantizedProductIsUnsupported) {
+    SingleOpModel m(B::REDUCE_PROD);
     m.addInput(fb::TensorType::INT8, {2, 3}, quant(0.5f));
     m.addConstInput<int32_t>(fb::TensorType::INT32, {1}, {1});
     m.addOutput(fb::TensorType::INT8, {}, quant(0.5f));
@@ -507,9 +508,9 @@ TEST(ReduceKernels, NormalizationChecksFailAtPrepare) {
         EXPECT_NE(s.message().find("fused activation"), std::string::npos) << s.message();
     }
     {
-        SingleOpModel m(B::SOFTMAX);
+        SingleOpModel m(B::LOG_SOFTMAX);
         m.addInput(fb::TensorType::UINT8, {2, 3}, quant(0.1f));
-        m.addOutput(fb::TensorType::UINT8, {}, quant(1.f / 256));
+        m.addOutput(fb::TensorType::UINT8, {}, quant(16.f / 256));
         Status s = m.build();
         ASSERT_FALSE(s.isOk());
         EXPECT_EQ(s.code(), ErrorCode::Unsupported) << s.message();
