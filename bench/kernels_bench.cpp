@@ -1,4 +1,5 @@
-// The float hot kernels on representative layer shapes, with GFLOP/s (2 x multiply-accumulates per second).
+// The hot kernels on representative layer shapes, with GFLOP/s (2 x multiply-accumulates per second): float,
+// int8 (per-channel weights) and hybrid (float input, int8 weights).
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -88,6 +89,78 @@ void batchMatmul(benchmark::State& state, int batch, int rows, int inner, int co
     run(state, m, static_cast<double>(batch) * rows * inner * cols);
 }
 
+test::QuantSpec quant(std::vector<float> scales, int64_t zero, int dimension = 0) {
+    test::QuantSpec q;
+    q.zeroPoint.assign(scales.size(), zero);
+    q.scale = std::move(scales);
+    q.quantizedDimension = dimension;
+    return q;
+}
+
+std::vector<int8_t> randomInt8(size_t n) {
+    std::mt19937 rng(2);
+    std::vector<int8_t> v(n);
+    for (auto& x : v)
+        x = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+    return v;
+}
+
+// The int8 CONV_2D of a post-training-quantized model: per-channel weights, int32 bias, fused RELU6.
+void qconv(benchmark::State& state, int h, int w, int cin, int cout, int k, int stride) {
+    SingleOpModel m(B::CONV_2D);
+    m.addInput(fb::TensorType::INT8, {1, h, w, cin}, quant({0.05f}, -3));
+    m.addConstInput(fb::TensorType::INT8, {cout, k, k, cin},
+                    randomInt8(static_cast<size_t>(cout * k * k * cin)),
+                    quant(std::vector<float>(static_cast<size_t>(cout), 0.004f), 0));
+    m.addConstInput(fb::TensorType::INT32, {cout}, std::vector<int32_t>(static_cast<size_t>(cout), 100),
+                    quant(std::vector<float>(static_cast<size_t>(cout), 0.0002f), 0));
+    m.addOutput(fb::TensorType::INT8, {}, quant({0.1f}, -128));
+    m.setOptions(fb::BuiltinOptions::Conv2DOptions, [stride](flatbuffers::FlatBufferBuilder& f) {
+        return fb::CreateConv2DOptions(f, fb::Padding::SAME, stride, stride,
+                                       fb::ActivationFunctionType::RELU6)
+            .Union();
+    });
+    const double oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
+    run(state, m, oh * ow * cout * k * k * cin);
+}
+
+void qdepthwise(benchmark::State& state, int h, int w, int c, int k, int stride) {
+    SingleOpModel m(B::DEPTHWISE_CONV_2D);
+    m.addInput(fb::TensorType::INT8, {1, h, w, c}, quant({0.05f}, -3));
+    m.addConstInput(fb::TensorType::INT8, {1, k, k, c}, randomInt8(static_cast<size_t>(k * k * c)),
+                    quant(std::vector<float>(static_cast<size_t>(c), 0.004f), 0, 3));
+    m.addConstInput(fb::TensorType::INT32, {c}, std::vector<int32_t>(static_cast<size_t>(c), 100),
+                    quant(std::vector<float>(static_cast<size_t>(c), 0.0002f), 0));
+    m.addOutput(fb::TensorType::INT8, {}, quant({0.1f}, -128));
+    m.setOptions(fb::BuiltinOptions::DepthwiseConv2DOptions, [stride](flatbuffers::FlatBufferBuilder& f) {
+        return fb::CreateDepthwiseConv2DOptions(f, fb::Padding::SAME, stride, stride, 1,
+                                                fb::ActivationFunctionType::RELU6)
+            .Union();
+    });
+    const double oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
+    run(state, m, oh * ow * c * k * k);
+}
+
+// FULLY_CONNECTED with int8 weights: int8 input, or float input quantized on the fly (hybrid).
+void qfullyConnected(benchmark::State& state, int batch, int in, int out, bool hybrid) {
+    SingleOpModel m(B::FULLY_CONNECTED);
+    if (hybrid)
+        m.addInput(fb::TensorType::FLOAT32, {batch, in});
+    else
+        m.addInput(fb::TensorType::INT8, {batch, in}, quant({0.05f}, -3));
+    m.addConstInput(fb::TensorType::INT8, {out, in}, randomInt8(static_cast<size_t>(out * in)),
+                    quant({0.004f}, 0));
+    if (hybrid) {
+        m.addConstInput(fb::TensorType::FLOAT32, {out}, randomFloats(static_cast<size_t>(out)));
+        m.addOutput(fb::TensorType::FLOAT32);
+    } else {
+        m.addConstInput(fb::TensorType::INT32, {out}, std::vector<int32_t>(static_cast<size_t>(out), 100),
+                        quant({0.0002f}, 0));
+        m.addOutput(fb::TensorType::INT8, {}, quant({0.1f}, 0));
+    }
+    run(state, m, static_cast<double>(batch) * in * out);
+}
+
 #define THREADS ->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMicrosecond)
 BENCHMARK_CAPTURE(conv, 1x1_32x32_64to128, 32, 32, 64, 128, 1, 1) THREADS;
 BENCHMARK_CAPTURE(conv, 3x3_64x64_32to32, 64, 64, 32, 32, 3, 1) THREADS;
@@ -99,6 +172,14 @@ BENCHMARK_CAPTURE(depthwise, 3x3_s2_112x112x96, 112, 112, 96, 3, 2) THREADS;
 BENCHMARK_CAPTURE(fullyConnected, 1x1024x1001, 1, 1024, 1001) THREADS;
 BENCHMARK_CAPTURE(fullyConnected, 64x1024x1024, 64, 1024, 1024) THREADS;
 BENCHMARK_CAPTURE(batchMatmul, 8x64x64x64, 8, 64, 64, 64) THREADS;
+BENCHMARK_CAPTURE(qconv, int8_1x1_32x32_64to128, 32, 32, 64, 128, 1, 1) THREADS;
+BENCHMARK_CAPTURE(qconv, int8_3x3_64x64_32to32, 64, 64, 32, 32, 3, 1) THREADS;
+BENCHMARK_CAPTURE(qconv, int8_3x3_s2_128x128_3to24, 128, 128, 3, 24, 3, 2) THREADS;
+BENCHMARK_CAPTURE(qdepthwise, int8_3x3_64x64x32, 64, 64, 32, 3, 1) THREADS;
+BENCHMARK_CAPTURE(qdepthwise, int8_3x3_s2_112x112x96, 112, 112, 96, 3, 2) THREADS;
+BENCHMARK_CAPTURE(qfullyConnected, int8_1x1024x1001, 1, 1024, 1001, false) THREADS;
+BENCHMARK_CAPTURE(qfullyConnected, int8_64x1024x1024, 64, 1024, 1024, false) THREADS;
+BENCHMARK_CAPTURE(qfullyConnected, hybrid_1x1024x1001, 1, 1024, 1001, true) THREADS;
 
 }  // namespace
 

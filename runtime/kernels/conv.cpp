@@ -1,7 +1,8 @@
 // Convolutions on float tensors: CONV_2D (grouped too), DEPTHWISE_CONV_2D, TRANSPOSE_CONV and CONV_3D.
 // CONV_2D and CONV_3D run as im2col (skipped for 1x1x1 stride-1 filters) into the packed SGEMM of gemm.h, in
 // tiles of output pixels so the im2col buffer stays bounded; TRANSPOSE_CONV as SGEMM then col2im; depthwise
-// as a loop vectorised over channels. Quantized and hybrid (integer weights) variants come later.
+// as a loop vectorised over channels. Nodes with integer inputs or weights (quantized and hybrid) are handed
+// to quantized_conv.cpp.
 #include <atomic>
 #include <cstring>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/gemm.h"
 #include "runtime/kernels/kernel_util.h"
+#include "runtime/kernels/quantized_conv.h"
 #include "runtime/thread_pool.h"
 
 namespace litescope::kernels {
@@ -25,32 +27,28 @@ gemm::Epilogue clampFor(fb::ActivationFunctionType activation) {
     return {nullptr, r.lo, r.hi};
 }
 
+// Nodes whose input or weights are not float run the quantized kernels; true when this node does.
+bool routeQuantized(OpContext& ctx, int input, int weights, std::unique_ptr<OpKernel>& quantized,
+                    std::unique_ptr<OpKernel> (*make)()) {
+    const bool isFloat =
+        !ctx.hasInput(input) || !ctx.hasInput(weights) ||
+        (ctx.input(input).type == TensorType::Float32 && ctx.input(weights).type == TensorType::Float32);
+    if (isFloat) {
+        quantized.reset();
+        return false;
+    }
+    if (!quantized) quantized = make();
+    return true;
+}
+
 int64_t roundUp(int64_t x, int64_t to) {
     return (x + to - 1) / to * to;
 }
 
-// One spatial axis of a windowed op: output size and leading padding, as TFLite's padding.h computes them
-// (integer division truncating, as there; VALID never pads).
-struct Axis {
-    int32_t in = 1, filter = 1, stride = 1, dilation = 1;
-    int32_t out = 1, pad = 0;
-};
-
-bool computeAxis(fb::Padding padding, Axis& a) {
-    const int64_t effective = static_cast<int64_t>(a.filter - 1) * a.dilation + 1;
-    int64_t out = 0;
-    if (padding == fb::Padding::SAME)
-        out = (static_cast<int64_t>(a.in) + a.stride - 1) / a.stride;
-    else if (padding == fb::Padding::VALID)
-        out = (static_cast<int64_t>(a.in) + a.stride - effective) / a.stride;
-    else
-        return false;
-    if (out < 0 || out > std::numeric_limits<int32_t>::max()) return false;
-    const int64_t total = (out - 1) * a.stride + effective - a.in;
-    a.out = static_cast<int32_t>(out);
-    a.pad = total > 0 ? static_cast<int32_t>(total / 2) : 0;
-    return true;
-}
+// Window axes (output size, leading padding) are computed as TFLite's padding.h does, in one place for the
+// float and quantized kernels.
+using qconv::Axis;
+using qconv::computeAxis;
 
 Status checkWindowParams(OpContext& ctx, std::initializer_list<int32_t> strides,
                          std::initializer_list<int32_t> dilations) {
@@ -284,6 +282,7 @@ class ConvGemm {
 class Conv2DKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
+        if (routeQuantized(ctx, 0, 1, quantized_, qconv::makeConv2D)) return quantized_->prepare(ctx);
         LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs input, filter and an optional bias");
         const RuntimeTensor& input = ctx.input(0);
@@ -333,12 +332,14 @@ class Conv2DKernel : public OpKernel {
     }
 
     Status eval(OpContext& ctx) override {
+        if (quantized_) return quantized_->eval(ctx);
         const float* bias = ctx.hasInput(2) ? ctx.input(2).as<float>() : nullptr;
         conv_.run(ctx, ctx.input(0).as<float>(), ctx.input(1), bias, clamp_, ctx.output(0).as<float>());
         return Status::ok();
     }
 
   private:
+    std::unique_ptr<OpKernel> quantized_;
     ConvGemm conv_;
     gemm::Epilogue clamp_;
 };
@@ -439,6 +440,8 @@ struct DepthwiseParams {
 class DepthwiseConv2DKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
+        if (routeQuantized(ctx, 0, 1, quantized_, qconv::makeDepthwiseConv2D))
+            return quantized_->prepare(ctx);
         LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs input, filter and an optional bias");
         const RuntimeTensor& input = ctx.input(0);
@@ -491,6 +494,7 @@ class DepthwiseConv2DKernel : public OpKernel {
     }
 
     Status eval(OpContext& ctx) override {
+        if (quantized_) return quantized_->eval(ctx);
         const float* input = ctx.input(0).as<float>();
         const float* filter = ctx.input(1).as<float>();
         const float* bias = ctx.hasInput(2) ? ctx.input(2).as<float>() : nullptr;
@@ -521,6 +525,7 @@ class DepthwiseConv2DKernel : public OpKernel {
     }
 
   private:
+    std::unique_ptr<OpKernel> quantized_;
     // The filter taps of one axis whose input position lies inside the input: [lo, hi).
     static void validTaps(const Axis& a, int32_t origin, int32_t& lo, int32_t& hi) {
         lo = 0;
@@ -729,6 +734,7 @@ constexpr int64_t kCol2imFloats = 256 * 1024;
 class TransposeConvKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
+        if (routeQuantized(ctx, 2, 1, quantized_, qconv::makeTransposeConv)) return quantized_->prepare(ctx);
         LS_ENSURE(ctx,
                   (ctx.inputCount() == 3 || ctx.inputCount() == 4) && ctx.hasInput(0) && ctx.hasInput(1) &&
                       ctx.hasInput(2),
@@ -780,6 +786,7 @@ class TransposeConvKernel : public OpKernel {
     }
 
     Status eval(OpContext& ctx) override {
+        if (quantized_) return quantized_->eval(ctx);
         RuntimeTensor& output = ctx.output(0);
         if (output.allocation == Allocation::Dynamic) LS_RETURN_IF_ERROR(resize(ctx, ctx.input(0)));
         const float* input = ctx.input(2).as<float>();
@@ -814,6 +821,7 @@ class TransposeConvKernel : public OpKernel {
     }
 
   private:
+    std::unique_ptr<OpKernel> quantized_;
     Status resize(OpContext& ctx, const RuntimeTensor& shape) {
         const int32_t* s = shape.as<int32_t>();
         LS_ENSURE(ctx, s[0] == batch_ && s[3] == outC_ && s[1] >= 0 && s[2] >= 0,

@@ -1,20 +1,36 @@
 // Matrix products on float tensors: FULLY_CONNECTED (DEFAULT weights format, optional bias, keep_num_dims)
-// and BATCH_MATMUL (adj_x, adj_y, broadcast batch dimensions), both on the packed SGEMM of gemm.h. Hybrid
-// (integer weights, float input) and quantized variants come later.
+// and BATCH_MATMUL (adj_x, adj_y, broadcast batch dimensions), both on the packed SGEMM of gemm.h. Nodes with
+// integer operands (quantized and hybrid) are handed to quantized_gemm_kernels.cpp.
 #include <atomic>
 #include <cstring>
 
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/gemm.h"
 #include "runtime/kernels/kernel_util.h"
+#include "runtime/kernels/quantized_conv.h"
 #include "runtime/thread_pool.h"
 
 namespace litescope::kernels {
 namespace {
 
+// Nodes whose operands are not both float run the quantized kernels; true when this node does.
+bool routeQuantized(OpContext& ctx, std::unique_ptr<OpKernel>& quantized,
+                    std::unique_ptr<OpKernel> (*make)()) {
+    const bool isFloat =
+        !ctx.hasInput(0) || !ctx.hasInput(1) ||
+        (ctx.input(0).type == TensorType::Float32 && ctx.input(1).type == TensorType::Float32);
+    if (isFloat) {
+        quantized.reset();
+        return false;
+    }
+    if (!quantized) quantized = make();
+    return true;
+}
+
 class FullyConnectedKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
+        if (routeQuantized(ctx, quantized_, qconv::makeFullyConnected)) return quantized_->prepare(ctx);
         LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs input, weights and an optional bias");
         const auto* o = ctx.options<fb::FullyConnectedOptions>();
@@ -63,6 +79,7 @@ class FullyConnectedKernel : public OpKernel {
     }
 
     Status eval(OpContext& ctx) override {
+        if (quantized_) return quantized_->eval(ctx);
         weights_.evalPrepare(ctx, ctx.input(1));
         gemm::Epilogue e = clamp_;
         e.bias = ctx.hasInput(2) ? ctx.input(2).as<float>() : nullptr;
@@ -72,6 +89,7 @@ class FullyConnectedKernel : public OpKernel {
     }
 
   private:
+    std::unique_ptr<OpKernel> quantized_;
     int64_t batch_ = 0;
     int32_t units_ = 0, depth_ = 0;
     gemm::Epilogue clamp_;
@@ -81,6 +99,7 @@ class FullyConnectedKernel : public OpKernel {
 class BatchMatMulKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
+        if (routeQuantized(ctx, quantized_, qconv::makeBatchMatMul)) return quantized_->prepare(ctx);
         LS_ENSURE(ctx, ctx.inputCount() == 2 && ctx.hasInput(0) && ctx.hasInput(1), "needs two inputs");
         const RuntimeTensor& lhs = ctx.input(0);
         const RuntimeTensor& rhs = ctx.input(1);
@@ -135,6 +154,7 @@ class BatchMatMulKernel : public OpKernel {
     }
 
     Status eval(OpContext& ctx) override {
+        if (quantized_) return quantized_->eval(ctx);
         const float* lhs = ctx.input(0).as<float>();
         const float* rhs = ctx.input(1).as<float>();
         float* out = ctx.output(0).as<float>();
@@ -162,6 +182,7 @@ class BatchMatMulKernel : public OpKernel {
     }
 
   private:
+    std::unique_ptr<OpKernel> quantized_;
     // Output batch `index`: finds its lhs and rhs batches through the broadcast and multiplies them.
     void product(OpContext& ctx, int64_t index, const float* lhs, const float* rhs, float* out,
                  float* scratch, bool parallel) const {
