@@ -1,7 +1,7 @@
-// Every model with a reference folder in ../shared/golden through `litescope run --check`. The float corpus
-// (no int8/uint8/int16 activations: float models, with float16 or int8 weights dequantized in the graph)
-// must match TensorFlow Lite within the stated tolerance. Quantized models are run too, and must at least
-// fail cleanly (an unsupported-type message, never a crash) until the quantized kernels exist.
+// Every model with a reference folder in ../shared/golden through `litescope run --check`: float outputs must
+// match TensorFlow Lite within the stated tolerance and integer outputs (int8, uint8, int16, quantized and
+// hybrid models alike) bit for bit. The few models that cannot match are listed with the reason and must
+// fail cleanly instead.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -63,8 +63,8 @@ bool isFloatModel(const std::string& path) {
     return true;
 }
 
-// Float-corpus models that do not match yet, and why. Empty when every float model matches.
-const std::map<std::string, std::string>& knownFloatFailures() {
+// Models that do not match, and why; each must stop with a clean invoke error (exit 3).
+const std::map<std::string, std::string>& knownFailures() {
     static const std::map<std::string, std::string> m = {
         {"ai-edge-quantizer/ai_edge_quantizer/tests/models/single_gather_nd_with_const_params",
          "the generated indices are out of range (4 into a dimension of 2): TFLite 2.8 read outside the "
@@ -78,19 +78,12 @@ class RunCorpus : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(RunCorpus, MatchesTensorFlowLite) {
     const GoldenCase& c = GetParam();
-    const bool floatModel = isFloatModel(c.model);
     CliResult r =
         runLitescope({"run", c.model, "--check", (fs::path(sharedDir()) / "golden" / c.rel).string()});
     // Whatever the model, the runtime never crashes: it answers with a documented exit code.
     ASSERT_TRUE(r.exitCode == 0 || r.exitCode == 3 || r.exitCode == 4) << "exit " << r.exitCode << "\n"
                                                                        << r.out << r.err;
-    if (!floatModel) {
-        if (r.exitCode == 3) {
-            EXPECT_FALSE(r.err.empty());
-        }
-        return;
-    }
-    if (auto known = knownFloatFailures().find(c.rel); known != knownFloatFailures().end()) {
+    if (auto known = knownFailures().find(c.rel); known != knownFailures().end()) {
         EXPECT_EQ(r.exitCode, 3) << "expected a clean invoke error: " << known->second;
         return;
     }
@@ -106,14 +99,16 @@ std::string caseName(const ::testing::TestParamInfo<GoldenCase>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Golden, RunCorpus, ::testing::ValuesIn(goldenCases()), caseName);
 
-TEST(RunCorpusCoverage, FindsTheReferenceFoldersAndTheFloatCorpus) {
+TEST(RunCorpusCoverage, FindsTheReferenceFoldersFloatAndQuantized) {
     const auto cases = goldenCases();
     EXPECT_GT(cases.size(), 280u);
     size_t floats = 0;
     for (const auto& c : cases)
         floats += isFloatModel(c.model);
-    std::printf("%zu reference folders, %zu in the float corpus\n", cases.size(), floats);
+    std::printf("%zu reference folders, %zu float, %zu quantized or hybrid\n", cases.size(), floats,
+                cases.size() - floats);
     EXPECT_GT(floats, 150u);
+    EXPECT_GT(cases.size() - floats, 70u);
 }
 
 }  // namespace
