@@ -105,16 +105,45 @@ std::vector<int8_t> randomInt8(size_t n) {
     return v;
 }
 
-// The int8 CONV_2D of a post-training-quantized model: per-channel weights, int32 bias, fused RELU6.
-void qconv(benchmark::State& state, int h, int w, int cin, int cout, int k, int stride) {
+std::vector<uint8_t> randomUInt8(size_t n) {
+    std::mt19937 rng(3);
+    std::vector<uint8_t> v(n);
+    for (auto& x : v)
+        x = static_cast<uint8_t>(rng() % 256);
+    return v;
+}
+
+// int8: the post-training-quantized scheme (per-channel symmetric weights). uint8: the legacy TF1/Coral
+// scheme (asymmetric per-tensor weights with a zero point).
+enum class Scheme { Int8, UInt8 };
+
+// Adds the activation input and the weights of a conv-like op in the scheme's types.
+void addQuantizedInputAndWeights(SingleOpModel& m, Scheme scheme, std::vector<int32_t> inputShape,
+                                 std::vector<int32_t> weightShape, int channels, int channelDim) {
+    size_t n = 1;
+    for (int32_t d : weightShape)
+        n *= static_cast<size_t>(d);
+    if (scheme == Scheme::Int8) {
+        m.addInput(fb::TensorType::INT8, std::move(inputShape), quant({0.05f}, -3));
+        m.addConstInput(fb::TensorType::INT8, std::move(weightShape), randomInt8(n),
+                        quant(std::vector<float>(static_cast<size_t>(channels), 0.004f), 0, channelDim));
+    } else {
+        m.addInput(fb::TensorType::UINT8, std::move(inputShape), quant({0.05f}, 128));
+        m.addConstInput(fb::TensorType::UINT8, std::move(weightShape), randomUInt8(n), quant({0.004f}, 120));
+    }
+    m.addConstInput(
+        fb::TensorType::INT32, {channels}, std::vector<int32_t>(static_cast<size_t>(channels), 100),
+        quant(std::vector<float>(scheme == Scheme::Int8 ? static_cast<size_t>(channels) : 1, 0.0002f), 0));
+    if (scheme == Scheme::Int8)
+        m.addOutput(fb::TensorType::INT8, {}, quant({0.1f}, -128));
+    else
+        m.addOutput(fb::TensorType::UINT8, {}, quant({0.1f}, 0));
+}
+
+// The CONV_2D of a quantized model: int32 bias, fused RELU6.
+void qconv(benchmark::State& state, Scheme scheme, int h, int w, int cin, int cout, int k, int stride) {
     SingleOpModel m(B::CONV_2D);
-    m.addInput(fb::TensorType::INT8, {1, h, w, cin}, quant({0.05f}, -3));
-    m.addConstInput(fb::TensorType::INT8, {cout, k, k, cin},
-                    randomInt8(static_cast<size_t>(cout * k * k * cin)),
-                    quant(std::vector<float>(static_cast<size_t>(cout), 0.004f), 0));
-    m.addConstInput(fb::TensorType::INT32, {cout}, std::vector<int32_t>(static_cast<size_t>(cout), 100),
-                    quant(std::vector<float>(static_cast<size_t>(cout), 0.0002f), 0));
-    m.addOutput(fb::TensorType::INT8, {}, quant({0.1f}, -128));
+    addQuantizedInputAndWeights(m, scheme, {1, h, w, cin}, {cout, k, k, cin}, cout, 0);
     m.setOptions(fb::BuiltinOptions::Conv2DOptions, [stride](flatbuffers::FlatBufferBuilder& f) {
         return fb::CreateConv2DOptions(f, fb::Padding::SAME, stride, stride,
                                        fb::ActivationFunctionType::RELU6)
@@ -124,14 +153,9 @@ void qconv(benchmark::State& state, int h, int w, int cin, int cout, int k, int 
     run(state, m, oh * ow * cout * k * k * cin);
 }
 
-void qdepthwise(benchmark::State& state, int h, int w, int c, int k, int stride) {
+void qdepthwise(benchmark::State& state, Scheme scheme, int h, int w, int c, int k, int stride) {
     SingleOpModel m(B::DEPTHWISE_CONV_2D);
-    m.addInput(fb::TensorType::INT8, {1, h, w, c}, quant({0.05f}, -3));
-    m.addConstInput(fb::TensorType::INT8, {1, k, k, c}, randomInt8(static_cast<size_t>(k * k * c)),
-                    quant(std::vector<float>(static_cast<size_t>(c), 0.004f), 0, 3));
-    m.addConstInput(fb::TensorType::INT32, {c}, std::vector<int32_t>(static_cast<size_t>(c), 100),
-                    quant(std::vector<float>(static_cast<size_t>(c), 0.0002f), 0));
-    m.addOutput(fb::TensorType::INT8, {}, quant({0.1f}, -128));
+    addQuantizedInputAndWeights(m, scheme, {1, h, w, c}, {1, k, k, c}, c, 3);
     m.setOptions(fb::BuiltinOptions::DepthwiseConv2DOptions, [stride](flatbuffers::FlatBufferBuilder& f) {
         return fb::CreateDepthwiseConv2DOptions(f, fb::Padding::SAME, stride, stride, 1,
                                                 fb::ActivationFunctionType::RELU6)
@@ -172,11 +196,14 @@ BENCHMARK_CAPTURE(depthwise, 3x3_s2_112x112x96, 112, 112, 96, 3, 2) THREADS;
 BENCHMARK_CAPTURE(fullyConnected, 1x1024x1001, 1, 1024, 1001) THREADS;
 BENCHMARK_CAPTURE(fullyConnected, 64x1024x1024, 64, 1024, 1024) THREADS;
 BENCHMARK_CAPTURE(batchMatmul, 8x64x64x64, 8, 64, 64, 64) THREADS;
-BENCHMARK_CAPTURE(qconv, int8_1x1_32x32_64to128, 32, 32, 64, 128, 1, 1) THREADS;
-BENCHMARK_CAPTURE(qconv, int8_3x3_64x64_32to32, 64, 64, 32, 32, 3, 1) THREADS;
-BENCHMARK_CAPTURE(qconv, int8_3x3_s2_128x128_3to24, 128, 128, 3, 24, 3, 2) THREADS;
-BENCHMARK_CAPTURE(qdepthwise, int8_3x3_64x64x32, 64, 64, 32, 3, 1) THREADS;
-BENCHMARK_CAPTURE(qdepthwise, int8_3x3_s2_112x112x96, 112, 112, 96, 3, 2) THREADS;
+BENCHMARK_CAPTURE(qconv, int8_1x1_32x32_64to128, Scheme::Int8, 32, 32, 64, 128, 1, 1) THREADS;
+BENCHMARK_CAPTURE(qconv, int8_3x3_64x64_32to32, Scheme::Int8, 64, 64, 32, 32, 3, 1) THREADS;
+BENCHMARK_CAPTURE(qconv, int8_3x3_s2_128x128_3to24, Scheme::Int8, 128, 128, 3, 24, 3, 2) THREADS;
+BENCHMARK_CAPTURE(qconv, uint8_1x1_32x32_64to128, Scheme::UInt8, 32, 32, 64, 128, 1, 1) THREADS;
+BENCHMARK_CAPTURE(qconv, uint8_3x3_64x64_32to32, Scheme::UInt8, 64, 64, 32, 32, 3, 1) THREADS;
+BENCHMARK_CAPTURE(qdepthwise, int8_3x3_64x64x32, Scheme::Int8, 64, 64, 32, 3, 1) THREADS;
+BENCHMARK_CAPTURE(qdepthwise, int8_3x3_s2_112x112x96, Scheme::Int8, 112, 112, 96, 3, 2) THREADS;
+BENCHMARK_CAPTURE(qdepthwise, uint8_3x3_64x64x32, Scheme::UInt8, 64, 64, 32, 3, 1) THREADS;
 BENCHMARK_CAPTURE(qfullyConnected, int8_1x1024x1001, 1, 1024, 1001, false) THREADS;
 BENCHMARK_CAPTURE(qfullyConnected, int8_64x1024x1024, 64, 1024, 1024, false) THREADS;
 BENCHMARK_CAPTURE(qfullyConnected, hybrid_1x1024x1001, 1, 1024, 1001, true) THREADS;
