@@ -15,7 +15,10 @@
 namespace litescope::kernels::qconv {
 namespace {
 
-enum class Scheme : uint8_t { Int8, UInt8, Int16, Hybrid };
+// Int16W8: int16 activations times int8 weights with an int16 result (BATCH_MATMUL of models quantized
+// "a16w8"; newer than TFLite 2.8, so defined from the format: real = scale * (q - zero_point) on each side,
+// weights per tensor or per output column).
+enum class Scheme : uint8_t { Int8, UInt8, Int16, Int16W8, Hybrid };
 
 constexpr size_t kAlign = 64;
 size_t aligned(size_t bytes) {
@@ -309,6 +312,9 @@ class QuantizedBatchMatMul : public OpKernel {
         else if (lhs.type == TensorType::Int16 && rhs.type == TensorType::Int16 &&
                  output.type == TensorType::Int16)
             scheme_ = Scheme::Int16;
+        else if (lhs.type == TensorType::Int16 && rhs.type == TensorType::Int8 &&
+                 output.type == TensorType::Int16)
+            scheme_ = Scheme::Int16W8;
         else if (lhs.type == TensorType::Float32 && rhs.type == TensorType::Int8 &&
                  output.type == TensorType::Float32)
             scheme_ = Scheme::Hybrid;
@@ -348,6 +354,29 @@ class QuantizedBatchMatMul : public OpKernel {
             rhsScale_ = rhs.scale();
             asymmetric_ = o && o->asymmetric_quantize_inputs();
             scratch_ = ctx.requestScratch(static_cast<size_t>(k_) * (sizeof(float) + 1));
+        } else if (scheme_ == Scheme::Int16W8) {
+            LS_ENSURE(ctx, lhs.scale() > 0.f && output.scale() > 0.f && rhs.quantization().hasAffine(),
+                      "quantized operands need scales");
+            // Weights may carry one scale per output column (the n dimension of rhs).
+            const QuantizationParams& rq = rhs.quantization();
+            const int32_t nDim = adjY_ ? rr - 2 : rr - 1;
+            LS_ENSURE(ctx,
+                      rq.scale.size() == 1 ||
+                          (static_cast<int32_t>(rq.scale.size()) == n_ && rq.quantizedDimension == nDim),
+                      "rhs has " + std::to_string(rq.scale.size()) + " scales along dimension " +
+                          std::to_string(rq.quantizedDimension) + "; expected 1 or one per output column");
+            columnMultipliers_.resize(static_cast<size_t>(n_));
+            for (int32_t j = 0; j < n_; ++j) {
+                const float ws = rq.scale[rq.scale.size() == 1 ? 0 : static_cast<size_t>(j)];
+                LS_ENSURE(ctx, ws > 0.f, "rhs scales must be positive");
+                columnMultipliers_[static_cast<size_t>(j)] =
+                    quantizeMultiplier(static_cast<double>(lhs.scale()) * static_cast<double>(ws) /
+                                       static_cast<double>(output.scale()));
+            }
+            range_ = quantizedRange(output.type);
+            lhsZero_ = lhs.zeroPoint();
+            rhsZero_ = rhs.zeroPoint();
+            outZero_ = output.zeroPoint();
         } else {
             LS_ENSURE(ctx, lhs.scale() > 0.f && rhs.scale() > 0.f && output.scale() > 0.f,
                       "quantized operands need scales");
@@ -367,6 +396,9 @@ class QuantizedBatchMatMul : public OpKernel {
                 break;
             case Scheme::Int16:
                 run<int16_t, int64_t>(ctx);
+                break;
+            case Scheme::Int16W8:
+                runInt16W8(ctx);
                 break;
             case Scheme::Hybrid:
                 runHybrid(ctx);
@@ -420,6 +452,29 @@ class QuantizedBatchMatMul : public OpKernel {
         }
     }
 
+    void runInt16W8(OpContext& ctx) const {
+        const int16_t* lhs = ctx.input(0).as<int16_t>();
+        const int8_t* rhs = ctx.input(1).as<int8_t>();
+        int16_t* out = ctx.output(0).as<int16_t>();
+        const int64_t batches = outBatch_.elementCount(), m = m_, k = k_, n = n_;
+        for (int64_t bi = 0; bi < batches; ++bi) {
+            int64_t li = 0, ri = 0;
+            batchOffsets(bi, li, ri);
+            const int16_t* a = lhs + li * m * k;
+            const int8_t* b = rhs + ri * k * n;
+            int16_t* c = out + bi * m * n;
+            for (int64_t i = 0; i < m; ++i)
+                for (int64_t j = 0; j < n; ++j) {
+                    int64_t acc = 0;
+                    for (int64_t p = 0; p < k; ++p)
+                        acc += static_cast<int64_t>(a[lhsAt(i, p)] - lhsZero_) *
+                               static_cast<int64_t>(b[rhsAt(p, j)] - rhsZero_);
+                    c[i * n + j] = static_cast<int16_t>(
+                        requantize(acc, columnMultipliers_[static_cast<size_t>(j)], outZero_, range_));
+                }
+        }
+    }
+
     void runHybrid(OpContext& ctx) {
         const float* lhs = ctx.input(0).as<float>();
         const int8_t* rhs = ctx.input(1).as<int8_t>();
@@ -465,6 +520,7 @@ class QuantizedBatchMatMul : public OpKernel {
     Shape lhsBatch_, rhsBatch_, outBatch_;
     BroadcastIndex lhsIndex_, rhsIndex_;
     QuantizedMultiplier multiplier_;
+    std::vector<QuantizedMultiplier> columnMultipliers_;  // Int16W8
     QuantizedRange range_;
     int32_t lhsZero_ = 0, rhsZero_ = 0, outZero_ = 0;
     float rhsScale_ = 0.f;

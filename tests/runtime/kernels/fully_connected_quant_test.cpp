@@ -351,5 +351,61 @@ TEST(QuantizedBatchMatMul, Int8Int16AndHybridMatchRealArithmetic) {
             }
 }
 
+// int16 activations times int8 weights with one scale per output column ("a16w8", newer than TFLite 2.8: no
+// reference output exists, so the real-valued product is the reference).
+TEST(QuantizedBatchMatMul, Int16ActivationsInt8WeightsPerColumnMatchRealArithmetic) {
+    std::mt19937 rng(907);
+    for (int trial = 0; trial < 16; ++trial) {
+        const bool adjY = trial % 2 == 1;
+        const int32_t batches = 2, m = pick(rng, 1, 5), k = pick(rng, 1, 40), n = pick(rng, 1, 9);
+        const std::vector<int32_t> rhsShape = adjY ? std::vector<int32_t>{n, k} : std::vector<int32_t>{k, n};
+        const float sl = 3.0e-5f;
+        std::vector<float> sr(static_cast<size_t>(n));
+        for (float& v : sr)
+            v = std::uniform_real_distribution<float>(1e-4f, 4e-4f)(rng);
+        std::vector<int32_t> lq(static_cast<size_t>(batches * m * k)), rq(static_cast<size_t>(k * n));
+        for (int32_t& v : lq)
+            v = pick(rng, -32767, 32767);
+        for (int32_t& v : rq)
+            v = pick(rng, -127, 127);
+        std::vector<double> real(static_cast<size_t>(batches * m * n));
+        double maxAbs = 1e-6;
+        for (int32_t b = 0; b < batches; ++b)
+            for (int32_t i = 0; i < m; ++i)
+                for (int32_t j = 0; j < n; ++j) {
+                    double acc = 0;
+                    for (int32_t p = 0; p < k; ++p) {
+                        const size_t ri = static_cast<size_t>(adjY ? j * k + p : p * n + j);
+                        acc += lq[static_cast<size_t>((b * m + i) * k + p)] * static_cast<double>(sl) *
+                               rq[ri] * static_cast<double>(sr[static_cast<size_t>(j)]);
+                    }
+                    real[static_cast<size_t>((b * m + i) * n + j)] = acc;
+                    maxAbs = std::max(maxAbs, std::abs(acc));
+                }
+        const auto so = static_cast<float>(maxAbs / 30000.0);
+        QuantSpec weights;
+        weights.scale = sr;
+        weights.zeroPoint.assign(sr.size(), 0);
+        weights.quantizedDimension = adjY ? 0 : 1;
+        SingleOpModel model(B::BATCH_MATMUL);
+        model.addInput(TT::INT16, {batches, m, k}, spec(sl, 0));
+        model.addConstInput(TT::INT8, rhsShape, narrow<int8_t>(rq), weights);
+        model.addOutput(TT::INT16, {}, spec(so, 0));
+        model.setOptions(fb::BuiltinOptions::BatchMatMulOptions, [=](flatbuffers::FlatBufferBuilder& f) {
+            return fb::CreateBatchMatMulOptions(f, false, adjY, false).Union();
+        });
+        Status built = model.build();
+        ASSERT_TRUE(built.isOk()) << built.message();
+        model.setInput(0, narrow<int16_t>(lq));
+        Status s = model.invoke();
+        ASSERT_TRUE(s.isOk()) << s.message();
+        auto got = readInts(model, TT::INT16);
+        ASSERT_EQ(got.size(), real.size());
+        for (size_t i = 0; i < got.size(); ++i)
+            ASSERT_LE(std::abs(got[i] - static_cast<int32_t>(std::lround(real[i] / so))), 1)
+                << "trial " << trial << " element " << i;
+    }
+}
+
 }  // namespace
 }  // namespace litescope::test
