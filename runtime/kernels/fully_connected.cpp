@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "runtime/interpreter.h"
 #include "runtime/kernel_registry.h"
 #include "runtime/kernels/gemm.h"
 #include "runtime/kernels/kernel_util.h"
@@ -30,7 +31,13 @@ bool routeQuantized(OpContext& ctx, std::unique_ptr<OpKernel>& quantized,
 class FullyConnectedKernel : public OpKernel {
   public:
     Status prepare(OpContext& ctx) override {
-        if (routeQuantized(ctx, quantized_, qconv::makeFullyConnected)) return quantized_->prepare(ctx);
+        usesDequantized_ = false;
+        if (isBlockwiseWeights(ctx)) {
+            LS_RETURN_IF_ERROR(dequantizeBlockwise(ctx));
+            usesDequantized_ = true;
+        } else if (routeQuantized(ctx, quantized_, qconv::makeFullyConnected)) {
+            return quantized_->prepare(ctx);
+        }
         LS_ENSURE(ctx, (ctx.inputCount() == 2 || ctx.inputCount() == 3) && ctx.hasInput(0) && ctx.hasInput(1),
                   "needs input, weights and an optional bias");
         const auto* o = ctx.options<fb::FullyConnectedOptions>();
@@ -39,7 +46,7 @@ class FullyConnectedKernel : public OpKernel {
             "only the DEFAULT weights format is supported (shuffled formats are for quantized weights)");
         LS_ENSURE(ctx, ctx.outputCount() == 1, "DEFAULT weights format has one output");
         const RuntimeTensor& input = ctx.input(0);
-        const RuntimeTensor& weights = ctx.input(1);
+        const RuntimeTensor& weights = usesDequantized_ ? dequantized_ : ctx.input(1);
         if (input.type != TensorType::Float32) return ctx.unsupportedType("input", input.type);
         if (weights.type != TensorType::Float32) return ctx.unsupportedType("weights", weights.type);
         if (ctx.output(0).type != TensorType::Float32)
@@ -80,7 +87,7 @@ class FullyConnectedKernel : public OpKernel {
 
     Status eval(OpContext& ctx) override {
         if (quantized_) return quantized_->eval(ctx);
-        weights_.evalPrepare(ctx, ctx.input(1));
+        weights_.evalPrepare(ctx, usesDequantized_ ? dequantized_ : ctx.input(1));
         gemm::Epilogue e = clamp_;
         e.bias = ctx.hasInput(2) ? ctx.input(2).as<float>() : nullptr;
         gemm::sgemmParallel(ctx.threads(), batch_, ctx.input(0).as<float>(), depth_, weights_.group(0),
@@ -89,6 +96,91 @@ class FullyConnectedKernel : public OpKernel {
     }
 
   private:
+    // Blockwise-quantized weights (int4 or int8, one scale per block of `blockSize` inputs, scales and zero
+    // points in their own tensors), newer than TFLite 2.8: dequantized once, by the format's definition
+    // real = scale * (q - zero_point), and run as float weights.
+    static bool isBlockwiseWeights(OpContext& ctx) {
+        if (!ctx.hasInput(0) || !ctx.hasInput(1)) return false;
+        const RuntimeTensor& w = ctx.input(1);
+        return ctx.input(0).type == TensorType::Float32 &&
+               (w.type == TensorType::Int4 || w.type == TensorType::Int8) &&
+               w.quantization().detailsKind == "BlockwiseQuantization";
+    }
+
+    Status dequantizeBlockwise(OpContext& ctx) {
+        const RuntimeTensor& w = ctx.input(1);
+        const QuantizationParams& q = w.quantization();
+        LS_ENSURE(ctx, w.isConstant() && w.shape.rank() == 2, "blockwise weights must be a constant matrix");
+        const int64_t rows = w.shape[0], cols = w.shape[1], block = q.blockSize;
+        LS_ENSURE(ctx, block > 0 && cols % block == 0,
+                  "block size " + std::to_string(block) + " does not divide the " + std::to_string(cols) +
+                      " weight columns");
+        const int64_t blocks = cols / block;
+        const Subgraph& sg = ctx.subgraph().model();
+        auto side = [&](int32_t index) -> const Tensor* {
+            return index >= 0 && static_cast<size_t>(index) < sg.tensors.size()
+                       ? &sg.tensors[static_cast<size_t>(index)]
+                       : nullptr;
+        };
+        const Tensor* scales = side(q.blockScalesTensor);
+        const Tensor* zeros = side(q.blockZeroPointsTensor);
+        LS_ENSURE(ctx, scales && scales->isConstant() && scales->elementCount == rows * blocks,
+                  "blockwise weights need a constant scales tensor of " + std::to_string(rows * blocks) +
+                      " elements");
+        LS_ENSURE(ctx, scales->type == TensorType::Float32 || scales->type == TensorType::Float16,
+                  "blockwise scales must be FLOAT32 or FLOAT16");
+        LS_ENSURE(ctx,
+                  !zeros || (zeros->isConstant() && zeros->elementCount == rows * blocks &&
+                             (zeros->type == TensorType::Int32 || zeros->type == TensorType::Int8)),
+                  "blockwise zero points must be a constant INT32 or INT8 tensor like the scales");
+        auto scaleAt = [&](int64_t i) {
+            if (scales->type == TensorType::Float32) {
+                float v;
+                std::memcpy(&v, scales->data.data() + i * 4, 4);
+                return v;
+            }
+            uint16_t h;
+            std::memcpy(&h, scales->data.data() + i * 2, 2);
+            return halfToFloat(h);
+        };
+        auto zeroAt = [&](int64_t i) -> int32_t {
+            if (!zeros) return 0;
+            if (zeros->type == TensorType::Int8)
+                return static_cast<int8_t>(zeros->data[static_cast<size_t>(i)]);
+            int32_t v;
+            std::memcpy(&v, zeros->data.data() + i * 4, 4);
+            return v;
+        };
+        dequantizedValues_.resize(static_cast<size_t>(rows * cols));
+        const uint8_t* raw = w.data;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c) {
+                const int64_t i = r * cols + c;
+                int32_t v;
+                if (w.type == TensorType::Int4) {
+                    // Two per byte, low nibble first, sign-extended.
+                    const int32_t nibble = (raw[i / 2] >> ((i % 2) * 4)) & 0xf;
+                    v = nibble >= 8 ? nibble - 16 : nibble;
+                } else {
+                    v = static_cast<int8_t>(raw[i]);
+                }
+                const int64_t b = r * blocks + c / block;
+                dequantizedValues_[static_cast<size_t>(i)] = scaleAt(b) * static_cast<float>(v - zeroAt(b));
+            }
+        dequantized_ = RuntimeTensor{};
+        dequantized_.model = w.model;
+        dequantized_.type = TensorType::Float32;
+        dequantized_.shape = w.shape;
+        dequantized_.data = reinterpret_cast<uint8_t*>(dequantizedValues_.data());
+        dequantized_.bytes = dequantizedValues_.size() * sizeof(float);
+        dequantized_.allocation = Allocation::Constant;
+        quantized_.reset();
+        return Status::ok();
+    }
+
+    bool usesDequantized_ = false;
+    std::vector<float> dequantizedValues_;
+    RuntimeTensor dequantized_;
     std::unique_ptr<OpKernel> quantized_;
     int64_t batch_ = 0;
     int32_t units_ = 0, depth_ = 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -9,6 +10,20 @@
 #include "runtime/op_kernel.h"
 
 namespace litescope::kernels {
+
+// IEEE binary16 to float, exactly: subnormals, infinities and NaN payloads included.
+inline float halfToFloat(uint16_t h) {
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+    const uint32_t exponent = (h >> 10) & 0x1fu;
+    const uint32_t mantissa = h & 0x3ffu;
+    if (exponent == 0) {
+        const float magnitude = static_cast<float>(mantissa) * (1.f / 16777216.f);  // mantissa * 2^-24
+        return sign ? -magnitude : magnitude;
+    }
+    const uint32_t bits = exponent == 0x1fu ? (sign | 0x7f800000u | (mantissa << 13))
+                                            : (sign | ((exponent + 112u) << 23) | (mantissa << 13));
+    return std::bit_cast<float>(bits);
+}
 
 // NumPy-style broadcast of two shapes; false when they are incompatible.
 bool broadcastShapes(const Shape& a, const Shape& b, Shape& out);

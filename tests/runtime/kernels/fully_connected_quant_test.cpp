@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
+#include "runtime/interpreter.h"
+#include "tests/support/shared_data.h"
 #include "tests/support/single_op_model.h"
 #include "tests/support/test_values.h"
 
@@ -405,6 +408,57 @@ TEST(QuantizedBatchMatMul, Int16ActivationsInt8WeightsPerColumnMatchRealArithmet
             ASSERT_LE(std::abs(got[i] - static_cast<int32_t>(std::lround(real[i] / so))), 1)
                 << "trial " << trial << " element " << i;
     }
+}
+
+// Blockwise int4 weights with float16 scales (a real converter's output, newer than TFLite 2.8, which could
+// not load it): the product against weights dequantized here, in double, from the file's own bytes.
+TEST(QuantizedFullyConnected, BlockwiseInt4WeightsMatchTheDequantizedProduct) {
+    auto loaded =
+        Model::fromFile(modelPath("litert/litert/test/testdata/qwen_fc_blockwise_quantized.tflite"));
+    ASSERT_TRUE(loaded.isOk()) << loaded.message();
+    const Subgraph& sg = loaded.value()->subgraphs()[0];
+    const Tensor& w = sg.tensors[1];
+    ASSERT_EQ(w.type, TensorType::Int4);
+    ASSERT_EQ(w.quantization.detailsKind, "BlockwiseQuantization");
+    const Tensor& scales = sg.tensors[static_cast<size_t>(w.quantization.blockScalesTensor)];
+    ASSERT_EQ(scales.type, TensorType::Float16);
+    const int64_t rows = w.shape[0], cols = w.shape[1], block = w.quantization.blockSize;
+
+    auto interpreter = Interpreter::create(loaded.value());
+    ASSERT_TRUE(interpreter.isOk()) << interpreter.message();
+    Interpreter& in = *interpreter.value();
+    ASSERT_TRUE(in.prepare().isOk());
+    std::mt19937 rng(5);
+    std::vector<float> x(static_cast<size_t>(cols));
+    for (float& v : x)
+        v = std::uniform_real_distribution<float>(-1.f, 1.f)(rng);
+    std::memcpy(in.input(0).data, x.data(), x.size() * sizeof(float));
+    Status s = in.invoke();
+    ASSERT_TRUE(s.isOk()) << s.message();
+    const float* got = in.output(0).as<float>();
+
+    auto half = [](uint16_t h) {  // binary16, normal numbers and zero (all a scale can be)
+        const int exponent = (h >> 10) & 0x1f;
+        const double mantissa = (h & 0x3ff) / 1024.0;
+        const double magnitude =
+            exponent == 0 ? std::ldexp(mantissa, -14) : std::ldexp(1.0 + mantissa, exponent - 15);
+        return (h & 0x8000) ? -magnitude : magnitude;
+    };
+    double worst = 0, largest = 1;
+    for (int64_t r = 0; r < rows; ++r) {
+        double sum = 0;
+        for (int64_t c = 0; c < cols; ++c) {
+            const int64_t i = r * cols + c;
+            int nibble = (w.data[static_cast<size_t>(i / 2)] >> ((i % 2) * 4)) & 0xf;
+            if (nibble >= 8) nibble -= 16;
+            uint16_t h;
+            std::memcpy(&h, scales.data.data() + (r * (cols / block) + c / block) * 2, 2);
+            sum += static_cast<double>(x[static_cast<size_t>(c)]) * half(h) * nibble;
+        }
+        worst = std::max(worst, std::abs(got[r] - sum));
+        largest = std::max(largest, std::abs(sum));
+    }
+    EXPECT_LE(worst, 1e-4 * largest);
 }
 
 }  // namespace
