@@ -381,6 +381,7 @@ class QuantizedBatchMatMul : public OpKernel {
             LS_ENSURE(ctx, lhs.scale() > 0.f && rhs.scale() > 0.f && output.scale() > 0.f,
                       "quantized operands need scales");
             multiplier_ = productMultiplier(lhs.scale(), rhs.scale(), output.scale());
+            columnMultipliers_.clear();
             range_ = quantizedRange(output.type);
             lhsZero_ = lhs.zeroPoint();
             rhsZero_ = rhs.zeroPoint();
@@ -392,13 +393,13 @@ class QuantizedBatchMatMul : public OpKernel {
     Status eval(OpContext& ctx) override {
         switch (scheme_) {
             case Scheme::Int8:
-                run<int8_t, int32_t>(ctx);
+                run<int8_t, int8_t, int32_t>(ctx);
                 break;
             case Scheme::Int16:
-                run<int16_t, int64_t>(ctx);
+                run<int16_t, int16_t, int64_t>(ctx);
                 break;
             case Scheme::Int16W8:
-                runInt16W8(ctx);
+                run<int16_t, int8_t, int64_t>(ctx);
                 break;
             case Scheme::Hybrid:
                 runHybrid(ctx);
@@ -425,52 +426,34 @@ class QuantizedBatchMatMul : public OpKernel {
     int64_t lhsAt(int64_t i, int64_t j) const { return adjX_ ? j * m_ + i : i * k_ + j; }
     int64_t rhsAt(int64_t j, int64_t c) const { return adjY_ ? c * k_ + j : j * n_ + c; }
 
-    template <typename T, typename Acc>
+    // TL x TR -> TL with an Acc accumulator. int8 runs on TFLite's GEMM (ruy's rounding), int16 on its
+    // reference loop; a16w8 weights may carry one multiplier per output column.
+    template <typename TL, typename TR, typename Acc>
     void run(OpContext& ctx) const {
-        const T* lhs = ctx.input(0).as<T>();
-        const T* rhs = ctx.input(1).as<T>();
-        T* out = ctx.output(0).as<T>();
+        const TL* lhs = ctx.input(0).as<TL>();
+        const TR* rhs = ctx.input(1).as<TR>();
+        TL* out = ctx.output(0).as<TL>();
         const int64_t batches = outBatch_.elementCount(), m = m_, k = k_, n = n_;
         for (int64_t bi = 0; bi < batches; ++bi) {
             int64_t li = 0, ri = 0;
             batchOffsets(bi, li, ri);
-            const T* a = lhs + li * m * k;
-            const T* b = rhs + ri * k * n;
-            T* c = out + bi * m * n;
+            const TL* a = lhs + li * m * k;
+            const TR* b = rhs + ri * k * n;
+            TL* c = out + bi * m * n;
             for (int64_t i = 0; i < m; ++i)
                 for (int64_t j = 0; j < n; ++j) {
                     Acc acc = 0;
                     for (int64_t p = 0; p < k; ++p)
                         acc += static_cast<Acc>(static_cast<int32_t>(a[lhsAt(i, p)]) - lhsZero_) *
                                static_cast<Acc>(static_cast<int32_t>(b[rhsAt(p, j)]) - rhsZero_);
-                    // int8 runs on TFLite's GEMM (ruy's rounding), int16 on its reference loop.
-                    if constexpr (sizeof(T) == 1)
-                        c[i * n + j] = static_cast<T>(requantizeHalfUp(acc, multiplier_, outZero_, range_));
-                    else
-                        c[i * n + j] = static_cast<T>(requantize(acc, multiplier_, outZero_, range_));
-                }
-        }
-    }
-
-    void runInt16W8(OpContext& ctx) const {
-        const int16_t* lhs = ctx.input(0).as<int16_t>();
-        const int8_t* rhs = ctx.input(1).as<int8_t>();
-        int16_t* out = ctx.output(0).as<int16_t>();
-        const int64_t batches = outBatch_.elementCount(), m = m_, k = k_, n = n_;
-        for (int64_t bi = 0; bi < batches; ++bi) {
-            int64_t li = 0, ri = 0;
-            batchOffsets(bi, li, ri);
-            const int16_t* a = lhs + li * m * k;
-            const int8_t* b = rhs + ri * k * n;
-            int16_t* c = out + bi * m * n;
-            for (int64_t i = 0; i < m; ++i)
-                for (int64_t j = 0; j < n; ++j) {
-                    int64_t acc = 0;
-                    for (int64_t p = 0; p < k; ++p)
-                        acc += static_cast<int64_t>(a[lhsAt(i, p)] - lhsZero_) *
-                               static_cast<int64_t>(b[rhsAt(p, j)] - rhsZero_);
-                    c[i * n + j] = static_cast<int16_t>(
-                        requantize(acc, columnMultipliers_[static_cast<size_t>(j)], outZero_, range_));
+                    if constexpr (sizeof(TL) == 1) {
+                        c[i * n + j] = static_cast<TL>(requantizeHalfUp(acc, multiplier_, outZero_, range_));
+                    } else {
+                        const QuantizedMultiplier mj = columnMultipliers_.empty()
+                                                           ? multiplier_
+                                                           : columnMultipliers_[static_cast<size_t>(j)];
+                        c[i * n + j] = static_cast<TL>(requantize(acc, mj, outZero_, range_));
+                    }
                 }
         }
     }
