@@ -200,44 +200,21 @@ class BatchMatMulKernel : public OpKernel {
         if (ctx.output(0).type != TensorType::Float32)
             return ctx.unsupportedType("output", ctx.output(0).type);
         LS_ENSURE(ctx, !lhs.model->sparsity && !rhs.model->sparsity, "sparse operands need DENSIFY first");
-        const int rl = lhs.shape.rank(), rr = rhs.shape.rank();
-        LS_ENSURE(
-            ctx, rl >= 2 && rr >= 2,
-            "inputs need rank 2 or more, have " + lhs.shape.toString() + " and " + rhs.shape.toString());
-        const auto* o = ctx.options<fb::BatchMatMulOptions>();
-        adjX_ = o && o->adj_x();
-        adjY_ = o && o->adj_y();
-        m_ = adjX_ ? lhs.shape[rl - 1] : lhs.shape[rl - 2];
-        k_ = adjX_ ? lhs.shape[rl - 2] : lhs.shape[rl - 1];
-        const int32_t rhsK = adjY_ ? rhs.shape[rr - 1] : rhs.shape[rr - 2];
-        n_ = adjY_ ? rhs.shape[rr - 2] : rhs.shape[rr - 1];
-        LS_ENSURE(ctx, k_ == rhsK,
-                  "inner dimensions differ: " + lhs.shape.toString() + (adjX_ ? " (adj_x)" : "") + " and " +
-                      rhs.shape.toString() + (adjY_ ? " (adj_y)" : ""));
-        lhsBatch_ = Shape(lhs.shape.dims().first(static_cast<size_t>(rl - 2)));
-        rhsBatch_ = Shape(rhs.shape.dims().first(static_cast<size_t>(rr - 2)));
-        LS_ENSURE(ctx, broadcastShapes(lhsBatch_, rhsBatch_, outBatch_),
-                  "batch dimensions of " + lhs.shape.toString() + " and " + rhs.shape.toString() +
-                      " do not broadcast");
-        lhsIndex_ = BroadcastIndex(lhsBatch_, outBatch_);
-        rhsIndex_ = BroadcastIndex(rhsBatch_, outBatch_);
-        Shape out = outBatch_;
-        out.push(m_);
-        out.push(n_);
-        LS_RETURN_IF_ERROR(ctx.resizeOutput(0, out));
+        LS_RETURN_IF_ERROR(dims_.prepare(ctx));
 
         const gemm::Isa isa = gemm::activeIsa();
         // B for rhs batch b: (k x n), from [k, n] or, with adj_y, [n, k].
-        const int64_t rhsStride = static_cast<int64_t>(k_) * n_;
-        const int64_t rhsBatches = rhsBatch_.elementCount();
-        layout_ = adjY_ ? gemm::WeightLayout{k_, n_, rhsBatches, rhsStride, 1, k_}
-                        : gemm::WeightLayout{k_, n_, rhsBatches, rhsStride, n_, 1};
+        const int64_t rhsStride = static_cast<int64_t>(dims_.k) * dims_.n;
+        const int64_t rhsBatches = dims_.rhsBatch.elementCount();
+        layout_ = dims_.adjY ? gemm::WeightLayout{dims_.k, dims_.n, rhsBatches, rhsStride, 1, dims_.k}
+                             : gemm::WeightLayout{dims_.k, dims_.n, rhsBatches, rhsStride, dims_.n, 1};
         rhsConstant_ = gemm::knownAtPrepare(rhs);
-        packedSize_ = gemm::packedBSize(k_, n_, isa);
+        packedSize_ = gemm::packedBSize(dims_.k, dims_.n, isa);
         isa_ = isa;
         if (rhsConstant_) LS_RETURN_IF_ERROR(constantRhs_.prepare(ctx, rhs, layout_, isa));
         // Per thread: A transposed (adj_x) and B packed (rhs not constant), for one batch at a time.
-        slotFloats_ = (adjX_ ? static_cast<int64_t>(m_) * k_ : 0) + (rhsConstant_ ? 0 : packedSize_);
+        slotFloats_ =
+            (dims_.adjX ? static_cast<int64_t>(dims_.m) * dims_.k : 0) + (rhsConstant_ ? 0 : packedSize_);
         scratch_ =
             slotFloats_ > 0
                 ? ctx.requestScratch(static_cast<size_t>(slotFloats_ * ctx.threads().size()) * sizeof(float))
@@ -252,10 +229,10 @@ class BatchMatMulKernel : public OpKernel {
         float* out = ctx.output(0).as<float>();
         if (rhsConstant_) constantRhs_.evalPrepare(ctx, ctx.input(1));
         float* scratch = scratch_ >= 0 ? reinterpret_cast<float*>(ctx.scratch(scratch_)) : nullptr;
-        const int64_t batches = outBatch_.elementCount();
+        const int64_t batches = dims_.outBatch.elementCount();
         ThreadPool& threads = ctx.threads();
         // Many batches: one thread per run of batches; few: each product is split over the threads.
-        const int64_t batchMacs = std::max<int64_t>(1, static_cast<int64_t>(m_) * k_ * n_);
+        const int64_t batchMacs = std::max<int64_t>(1, static_cast<int64_t>(dims_.m) * dims_.k * dims_.n);
         if (threads.size() > 1 && batches >= threads.size()) {
             std::atomic<int> slot{0};
             threads.parallelFor(
@@ -278,16 +255,11 @@ class BatchMatMulKernel : public OpKernel {
     // Output batch `index`: finds its lhs and rhs batches through the broadcast and multiplies them.
     void product(OpContext& ctx, int64_t index, const float* lhs, const float* rhs, float* out,
                  float* scratch, bool parallel) const {
-        int64_t li = 0, ri = 0, rem = index;
-        for (int d = outBatch_.rank() - 1; d >= 0; --d) {
-            const int64_t c = rem % outBatch_[d];
-            rem /= outBatch_[d];
-            li += c * lhsIndex_.strideOf(d);
-            ri += c * rhsIndex_.strideOf(d);
-        }
-        const int64_t m = m_, k = k_, n = n_;
+        int64_t li = 0, ri = 0;
+        dims_.batchOffsets(index, li, ri);
+        const int64_t m = dims_.m, k = dims_.k, n = dims_.n;
         const float* a = lhs + li * m * k;
-        if (adjX_) {
+        if (dims_.adjX) {
             // The SGEMM reads rows of A in place: transpose [k, m] into [m, k] first.
             for (int64_t i = 0; i < m; ++i)
                 for (int64_t j = 0; j < k; ++j)
@@ -298,7 +270,7 @@ class BatchMatMulKernel : public OpKernel {
         if (rhsConstant_) {
             b = constantRhs_.group(ri);
         } else {
-            float* packed = scratch + (adjX_ ? m * k : 0);
+            float* packed = scratch + (dims_.adjX ? m * k : 0);
             b = gemm::packB(rhs + ri * layout_.groupOffset, k, n, layout_.rowStride, layout_.colStride,
                             packed, isa_);
         }
@@ -309,10 +281,7 @@ class BatchMatMulKernel : public OpKernel {
             gemm::sgemm(m, a, k, b, c, n, {});
     }
 
-    bool adjX_ = false, adjY_ = false;
-    int32_t m_ = 0, k_ = 0, n_ = 0;
-    Shape lhsBatch_, rhsBatch_, outBatch_;
-    BroadcastIndex lhsIndex_, rhsIndex_;
+    BatchMatMulShape dims_;
     gemm::WeightLayout layout_;
     gemm::Isa isa_ = gemm::Isa::Scalar;
     bool rhsConstant_ = false;

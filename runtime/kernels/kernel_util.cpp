@@ -82,4 +82,33 @@ Status readAxis(const OpContext& ctx, const RuntimeTensor& t, int rank, int& axi
     return Status::ok();
 }
 
+Status BatchMatMulShape::prepare(OpContext& ctx) {
+    const RuntimeTensor& lhs = ctx.input(0);
+    const RuntimeTensor& rhs = ctx.input(1);
+    const int rl = lhs.shape.rank(), rr = rhs.shape.rank();
+    LS_ENSURE(ctx, rl >= 2 && rr >= 2,
+              "inputs need rank 2 or more, have " + lhs.shape.toString() + " and " + rhs.shape.toString());
+    const auto* o = ctx.options<fb::BatchMatMulOptions>();
+    adjX = o && o->adj_x();
+    adjY = o && o->adj_y();
+    m = adjX ? lhs.shape[rl - 1] : lhs.shape[rl - 2];
+    k = adjX ? lhs.shape[rl - 2] : lhs.shape[rl - 1];
+    const int32_t rhsK = adjY ? rhs.shape[rr - 1] : rhs.shape[rr - 2];
+    n = adjY ? rhs.shape[rr - 2] : rhs.shape[rr - 1];
+    LS_ENSURE(ctx, k == rhsK,
+              "inner dimensions differ: " + lhs.shape.toString() + (adjX ? " (adj_x)" : "") + " and " +
+                  rhs.shape.toString() + (adjY ? " (adj_y)" : ""));
+    lhsBatch = Shape(lhs.shape.dims().first(static_cast<size_t>(rl - 2)));
+    rhsBatch = Shape(rhs.shape.dims().first(static_cast<size_t>(rr - 2)));
+    LS_ENSURE(
+        ctx, broadcastShapes(lhsBatch, rhsBatch, outBatch),
+        "batch dimensions of " + lhs.shape.toString() + " and " + rhs.shape.toString() + " do not broadcast");
+    lhsIndex = BroadcastIndex(lhsBatch, outBatch);
+    rhsIndex = BroadcastIndex(rhsBatch, outBatch);
+    Shape out = outBatch;
+    out.push(m);
+    out.push(n);
+    return ctx.resizeOutput(0, out);
+}
+
 }  // namespace litescope::kernels

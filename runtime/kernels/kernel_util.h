@@ -119,4 +119,28 @@ Status requireData(const OpContext& ctx, const RuntimeTensor& t, const char* wha
 // A single axis from a one-element INT32/INT64 tensor, made non-negative against `rank`.
 Status readAxis(const OpContext& ctx, const RuntimeTensor& t, int rank, int& axis);
 
+// BATCH_MATMUL's operand geometry, shared by the float and quantized kernels: lhs [..., m, k] (adj_x:
+// [..., k, m]) times rhs [..., k, n] (adj_y: [..., n, k]), batch dimensions broadcast NumPy-style.
+struct BatchMatMulShape {
+    bool adjX = false, adjY = false;
+    int32_t m = 0, k = 0, n = 0;
+    Shape lhsBatch, rhsBatch, outBatch;
+    BroadcastIndex lhsIndex, rhsIndex;
+
+    // Reads inputs 0 and 1 and the options, checks them, and sizes output 0.
+    Status prepare(OpContext& ctx);
+    // The lhs and rhs batch indices that output batch `index` multiplies.
+    void batchOffsets(int64_t index, int64_t& li, int64_t& ri) const {
+        li = 0;
+        ri = 0;
+        int64_t rem = index;
+        for (int d = outBatch.rank() - 1; d >= 0; --d) {
+            const int64_t c = rem % outBatch[d];
+            rem /= outBatch[d];
+            li += c * lhsIndex.strideOf(d);
+            ri += c * rhsIndex.strideOf(d);
+        }
+    }
+};
+
 }  // namespace litescope::kernels

@@ -325,48 +325,27 @@ class QuantizedBatchMatMul : public OpKernel {
             return ctx.unsupportedType("rhs", rhs.type);
         else
             return ctx.unsupportedType("output", output.type);
-        const int rl = lhs.shape.rank(), rr = rhs.shape.rank();
-        LS_ENSURE(
-            ctx, rl >= 2 && rr >= 2,
-            "inputs need rank 2 or more, have " + lhs.shape.toString() + " and " + rhs.shape.toString());
+        LS_RETURN_IF_ERROR(dims_.prepare(ctx));
         const auto* o = ctx.options<fb::BatchMatMulOptions>();
-        adjX_ = o && o->adj_x();
-        adjY_ = o && o->adj_y();
-        m_ = adjX_ ? lhs.shape[rl - 1] : lhs.shape[rl - 2];
-        k_ = adjX_ ? lhs.shape[rl - 2] : lhs.shape[rl - 1];
-        const int32_t rhsK = adjY_ ? rhs.shape[rr - 1] : rhs.shape[rr - 2];
-        n_ = adjY_ ? rhs.shape[rr - 2] : rhs.shape[rr - 1];
-        LS_ENSURE(ctx, k_ == rhsK,
-                  "inner dimensions differ: " + lhs.shape.toString() + " and " + rhs.shape.toString());
-        lhsBatch_ = Shape(lhs.shape.dims().first(static_cast<size_t>(rl - 2)));
-        rhsBatch_ = Shape(rhs.shape.dims().first(static_cast<size_t>(rr - 2)));
-        LS_ENSURE(ctx, broadcastShapes(lhsBatch_, rhsBatch_, outBatch_),
-                  "batch dimensions of " + lhs.shape.toString() + " and " + rhs.shape.toString() +
-                      " do not broadcast");
-        lhsIndex_ = BroadcastIndex(lhsBatch_, outBatch_);
-        rhsIndex_ = BroadcastIndex(rhsBatch_, outBatch_);
-        Shape out = outBatch_;
-        out.push(m_);
-        out.push(n_);
-        LS_RETURN_IF_ERROR(ctx.resizeOutput(0, out));
         if (scheme_ == Scheme::Hybrid) {
             LS_ENSURE(ctx, rhs.quantization().hasAffine(), "quantized rhs has no scale");
             rhsScale_ = rhs.scale();
             asymmetric_ = o && o->asymmetric_quantize_inputs();
-            scratch_ = ctx.requestScratch(static_cast<size_t>(k_) * (sizeof(float) + 1));
+            scratch_ = ctx.requestScratch(static_cast<size_t>(dims_.k) * (sizeof(float) + 1));
         } else if (scheme_ == Scheme::Int16W8) {
             LS_ENSURE(ctx, lhs.scale() > 0.f && output.scale() > 0.f && rhs.quantization().hasAffine(),
                       "quantized operands need scales");
             // Weights may carry one scale per output column (the n dimension of rhs).
             const QuantizationParams& rq = rhs.quantization();
-            const int32_t nDim = adjY_ ? rr - 2 : rr - 1;
+            const int32_t rr = rhs.shape.rank();
+            const int32_t nDim = dims_.adjY ? rr - 2 : rr - 1;
             LS_ENSURE(ctx,
                       rq.scale.size() == 1 ||
-                          (static_cast<int32_t>(rq.scale.size()) == n_ && rq.quantizedDimension == nDim),
+                          (static_cast<int32_t>(rq.scale.size()) == dims_.n && rq.quantizedDimension == nDim),
                       "rhs has " + std::to_string(rq.scale.size()) + " scales along dimension " +
                           std::to_string(rq.quantizedDimension) + "; expected 1 or one per output column");
-            columnMultipliers_.resize(static_cast<size_t>(n_));
-            for (int32_t j = 0; j < n_; ++j) {
+            columnMultipliers_.resize(static_cast<size_t>(dims_.n));
+            for (int32_t j = 0; j < dims_.n; ++j) {
                 const float ws = rq.scale[rq.scale.size() == 1 ? 0 : static_cast<size_t>(j)];
                 LS_ENSURE(ctx, ws > 0.f, "rhs scales must be positive");
                 columnMultipliers_[static_cast<size_t>(j)] =
@@ -411,20 +390,9 @@ class QuantizedBatchMatMul : public OpKernel {
     }
 
   private:
-    void batchOffsets(int64_t index, int64_t& li, int64_t& ri) const {
-        li = 0;
-        ri = 0;
-        int64_t rem = index;
-        for (int d = outBatch_.rank() - 1; d >= 0; --d) {
-            const int64_t c = rem % outBatch_[d];
-            rem /= outBatch_[d];
-            li += c * lhsIndex_.strideOf(d);
-            ri += c * rhsIndex_.strideOf(d);
-        }
-    }
     // Element (i, j) of lhs (m x k) and (j, c) of rhs (k x n) through the adjoint flags.
-    int64_t lhsAt(int64_t i, int64_t j) const { return adjX_ ? j * m_ + i : i * k_ + j; }
-    int64_t rhsAt(int64_t j, int64_t c) const { return adjY_ ? c * k_ + j : j * n_ + c; }
+    int64_t lhsAt(int64_t i, int64_t j) const { return dims_.adjX ? j * dims_.m + i : i * dims_.k + j; }
+    int64_t rhsAt(int64_t j, int64_t c) const { return dims_.adjY ? c * dims_.k + j : j * dims_.n + c; }
 
     // TL x TR -> TL with an Acc accumulator. int8 runs on TFLite's GEMM (ruy's rounding), int16 on its
     // reference loop; a16w8 weights may carry one multiplier per output column.
@@ -433,10 +401,10 @@ class QuantizedBatchMatMul : public OpKernel {
         const TL* lhs = ctx.input(0).as<TL>();
         const TR* rhs = ctx.input(1).as<TR>();
         TL* out = ctx.output(0).as<TL>();
-        const int64_t batches = outBatch_.elementCount(), m = m_, k = k_, n = n_;
+        const int64_t batches = dims_.outBatch.elementCount(), m = dims_.m, k = dims_.k, n = dims_.n;
         for (int64_t bi = 0; bi < batches; ++bi) {
             int64_t li = 0, ri = 0;
-            batchOffsets(bi, li, ri);
+            dims_.batchOffsets(bi, li, ri);
             const TL* a = lhs + li * m * k;
             const TR* b = rhs + ri * k * n;
             TL* c = out + bi * m * n;
@@ -464,17 +432,17 @@ class QuantizedBatchMatMul : public OpKernel {
         float* out = ctx.output(0).as<float>();
         uint8_t* scratch = ctx.scratch(scratch_);
         auto* gathered = reinterpret_cast<float*>(scratch);
-        auto* q = reinterpret_cast<int8_t*>(scratch + static_cast<size_t>(k_) * sizeof(float));
-        const int64_t batches = outBatch_.elementCount(), m = m_, k = k_, n = n_;
+        auto* q = reinterpret_cast<int8_t*>(scratch + static_cast<size_t>(dims_.k) * sizeof(float));
+        const int64_t batches = dims_.outBatch.elementCount(), m = dims_.m, k = dims_.k, n = dims_.n;
         for (int64_t bi = 0; bi < batches; ++bi) {
             int64_t li = 0, ri = 0;
-            batchOffsets(bi, li, ri);
+            dims_.batchOffsets(bi, li, ri);
             const float* a = lhs + li * m * k;
             const int8_t* b = rhs + ri * k * n;
             float* c = out + bi * m * n;
             for (int64_t i = 0; i < m; ++i) {
                 const float* x = a + i * k;
-                if (adjX_) {
+                if (dims_.adjX) {
                     // A row of a transposed lhs is strided: gathered first.
                     for (int64_t p = 0; p < k; ++p)
                         gathered[p] = a[p * m + i];
@@ -498,10 +466,8 @@ class QuantizedBatchMatMul : public OpKernel {
     }
 
     Scheme scheme_ = Scheme::Int8;
-    bool adjX_ = false, adjY_ = false, asymmetric_ = false;
-    int32_t m_ = 0, k_ = 0, n_ = 0;
-    Shape lhsBatch_, rhsBatch_, outBatch_;
-    BroadcastIndex lhsIndex_, rhsIndex_;
+    BatchMatMulShape dims_;
+    bool asymmetric_ = false;
     QuantizedMultiplier multiplier_;
     std::vector<QuantizedMultiplier> columnMultipliers_;  // Int16W8
     QuantizedRange range_;
