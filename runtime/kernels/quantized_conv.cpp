@@ -113,15 +113,6 @@ std::vector<QuantizedMultiplier> multipliersFor(Scheme s, const RuntimeTensor& i
     return perChannelMultipliers(input.scale(), filter.quantization().scale, output.scale(), channels);
 }
 
-int64_t roundUp(int64_t x, int64_t to) {
-    return (x + to - 1) / to * to;
-}
-
-constexpr size_t kAlign = 64;
-size_t aligned(size_t bytes) {
-    return (bytes + kAlign - 1) / kAlign * kAlign;
-}
-
 // Copies n bytes, flipping their top bit (int8 to the unsigned bytes the GEMM reads) when asked. im2col runs
 // are often a few dozen bytes: masked vectors beat a call to memcpy there.
 inline void copyBytes(uint8_t* dst, const uint8_t* src, int64_t n, bool flip) {
@@ -259,13 +250,8 @@ class QuantizedConv2D : public OpKernel {
 
         const int64_t kp = packed_.paddedK(), np = packed_.paddedN();
         const int threads = ctx.threads().size();
-        tileRows_ = std::clamp<int64_t>(kTileBytes / kp / 4 * 4, 4, 512);
-        if (threads > 1) tileRows_ = std::min(tileRows_, roundUp((rows_ + threads - 1) / threads, 4));
-        tileRows_ = std::max<int64_t>(4, std::min(tileRows_, roundUp(rows_, 4)));
-        slotBytes_ = aligned(static_cast<size_t>(tileRows_ * kp)) +
-                     aligned(static_cast<size_t>(tileRows_ * np) * sizeof(int32_t)) +
-                     aligned(static_cast<size_t>(tileRows_) * sizeof(int32_t));
-        scratch_ = ctx.requestScratch(slotBytes_ * static_cast<size_t>(threads));
+        tiles_ = qgemm::TilePlan::make(rows_, kp, np, threads, kTileBytes, 512);
+        scratch_ = ctx.requestScratch(tiles_.slotBytes * static_cast<size_t>(threads));
         return Status::ok();
     }
 
@@ -287,13 +273,13 @@ class QuantizedConv2D : public OpKernel {
             input = reinterpret_cast<const uint8_t*>(hybridInput);
         }
         uint8_t* scratch = ctx.scratch(scratch_);
-        const int64_t tiles = (rows_ + tileRows_ - 1) / tileRows_;
+        const int64_t tiles = (rows_ + tiles_.tileRows - 1) / tiles_.tileRows;
         std::atomic<int> slot{0};
-        const int64_t tileMacs = std::max<int64_t>(1, tileRows_ * depth_ * outChannels_);
+        const int64_t tileMacs = std::max<int64_t>(1, tiles_.tileRows * depth_ * outChannels_);
         ctx.threads().parallelFor(
             tiles,
             [&](int64_t begin, int64_t end) {
-                uint8_t* mine = scratch + static_cast<size_t>(slot.fetch_add(1)) * slotBytes_;
+                uint8_t* mine = scratch + static_cast<size_t>(slot.fetch_add(1)) * tiles_.slotBytes;
                 for (int64_t t = begin; t < end; ++t)
                     runTile(ctx, t, input, bias, mine);
             },
@@ -305,12 +291,11 @@ class QuantizedConv2D : public OpKernel {
     // Output pixels [row0, row0 + rows): im2col, GEMM, then the requantizing (or float) epilogue.
     void runTile(OpContext& ctx, int64_t tile, const uint8_t* input, const RuntimeTensor* bias,
                  uint8_t* slot) const {
-        const int64_t row0 = tile * tileRows_, rows = std::min(tileRows_, rows_ - row0);
+        const int64_t row0 = tile * tiles_.tileRows, rows = std::min(tiles_.tileRows, rows_ - row0);
         const int64_t kp = packed_.paddedK(), np = packed_.paddedN(), oc = outChannels_;
-        uint8_t* a = slot;
-        auto* c = reinterpret_cast<int32_t*>(slot + aligned(static_cast<size_t>(tileRows_ * kp)));
-        auto* rowSums = reinterpret_cast<int32_t*>(
-            reinterpret_cast<uint8_t*>(c) + aligned(static_cast<size_t>(tileRows_ * np) * sizeof(int32_t)));
+        uint8_t* a = tiles_.a(slot);
+        int32_t* c = tiles_.acc(slot);
+        int32_t* rowSums = tiles_.rowSums(slot);
         im2col(input, row0, rows, a, rowSums);
         qgemm::gemmU8S8(rows, a, kp, packed_, c, np);
         const int64_t pixelsPerBatch = static_cast<int64_t>(h_.out) * w_.out;
@@ -443,8 +428,7 @@ class QuantizedConv2D : public OpKernel {
     std::vector<int32_t> colAdd_;  // colBase_ plus the bias, refreshed at each eval
     qgemm::Requantization requant_;
     int32_t rowCoef_ = 0;
-    int64_t tileRows_ = 4;
-    size_t slotBytes_ = 0;
+    qgemm::TilePlan tiles_;
     int scratch_ = -1;
     // Hybrid only.
     HybridInput hybrid_;
@@ -530,7 +514,8 @@ class QuantizedDepthwiseConv2D : public OpKernel {
         }
         const size_t accBytes = scheme_ == Scheme::Int16 ? sizeof(int64_t) : sizeof(int32_t);
         // A whole output row of sums, so that the 8-bit schemes requantize it in one pass.
-        slotBytes_ = aligned(static_cast<size_t>(outChannels_) * static_cast<size_t>(w_.out) * accBytes);
+        slotBytes_ =
+            qgemm::aligned(static_cast<size_t>(outChannels_) * static_cast<size_t>(w_.out) * accBytes);
         scratch_ = ctx.requestScratch(slotBytes_ * static_cast<size_t>(ctx.threads().size()));
         return Status::ok();
     }

@@ -5,6 +5,8 @@
 // per-row terms (the packed weights keep their column sums for that).
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -76,5 +78,49 @@ void requantizeRows(const int32_t* acc, int64_t accStride, const int32_t* add, c
 
 // Whether the vector kernel is compiled in (the portable loop gives the same results).
 bool hasVnni();
+
+inline int64_t roundUp(int64_t x, int64_t to) {
+    return (x + to - 1) / to * to;
+}
+
+constexpr size_t kAlign = 64;
+inline size_t aligned(size_t bytes) {
+    return (bytes + kAlign - 1) / kAlign * kAlign;
+}
+
+// How a GEMM over `rows` rows (output pixels or batch rows) is cut into tiles of rows, each worked in its
+// own scratch slot per thread: the tile's packed A rows, then its int32 accumulators, then its row sums.
+struct TilePlan {
+    int64_t tileRows = 4;
+    int64_t paddedK = 0, paddedN = 0;
+    size_t slotBytes = 0;
+
+    // Tiles of about `tileBytes` of A (at most `maxTileRows` rows, a multiple of 4), small enough that
+    // every thread gets one when there are few rows.
+    static TilePlan make(int64_t rows, int64_t paddedK, int64_t paddedN, int threads, int64_t tileBytes,
+                         int64_t maxTileRows) {
+        TilePlan p;
+        p.paddedK = paddedK;
+        p.paddedN = paddedN;
+        p.tileRows = std::clamp<int64_t>(tileBytes / paddedK / 4 * 4, 4, maxTileRows);
+        if (threads > 1) p.tileRows = std::min(p.tileRows, roundUp((rows + threads - 1) / threads, 4));
+        p.tileRows = std::max<int64_t>(4, std::min(p.tileRows, roundUp(rows, 4)));
+        p.slotBytes = accOffset(p) + aligned(static_cast<size_t>(p.tileRows * paddedN) * sizeof(int32_t)) +
+                      aligned(static_cast<size_t>(p.tileRows) * sizeof(int32_t));
+        return p;
+    }
+
+    uint8_t* a(uint8_t* slot) const { return slot; }
+    int32_t* acc(uint8_t* slot) const { return reinterpret_cast<int32_t*>(slot + accOffset(*this)); }
+    int32_t* rowSums(uint8_t* slot) const {
+        return reinterpret_cast<int32_t*>(slot + accOffset(*this) +
+                                          aligned(static_cast<size_t>(tileRows * paddedN) * sizeof(int32_t)));
+    }
+
+  private:
+    static size_t accOffset(const TilePlan& p) {
+        return aligned(static_cast<size_t>(p.tileRows * p.paddedK));
+    }
+};
 
 }  // namespace litescope::kernels::qgemm

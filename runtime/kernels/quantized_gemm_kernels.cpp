@@ -20,14 +20,6 @@ namespace {
 // weights per tensor or per output column).
 enum class Scheme : uint8_t { Int8, UInt8, Int16, Int16W8, Hybrid };
 
-constexpr size_t kAlign = 64;
-size_t aligned(size_t bytes) {
-    return (bytes + kAlign - 1) / kAlign * kAlign;
-}
-int64_t roundUp(int64_t x, int64_t to) {
-    return (x + to - 1) / to * to;
-}
-
 // The per-tensor scale TFLite's loader exposes as the tensor's legacy parameters: 0 unless exactly one.
 float legacyScale(const RuntimeTensor& t) {
     return t.quantization().scale.size() == 1 ? t.quantization().scale[0] : 0.f;
@@ -161,13 +153,8 @@ class QuantizedFullyConnected : public OpKernel {
                          range_);
         const int64_t kp = packed_.paddedK(), np = packed_.paddedN();
         const int threads = ctx.threads().size();
-        tileRows_ = std::clamp<int64_t>(64 * 1024 / kp / 4 * 4, 4, 256);
-        if (threads > 1) tileRows_ = std::min(tileRows_, roundUp((batch_ + threads - 1) / threads, 4));
-        tileRows_ = std::max<int64_t>(4, std::min(tileRows_, roundUp(std::max<int64_t>(batch_, 1), 4)));
-        slotBytes_ = aligned(static_cast<size_t>(tileRows_ * kp)) +
-                     aligned(static_cast<size_t>(tileRows_ * np) * sizeof(int32_t)) +
-                     aligned(static_cast<size_t>(tileRows_) * sizeof(int32_t));
-        scratch_ = ctx.requestScratch(slotBytes_ * static_cast<size_t>(threads));
+        tiles_ = qgemm::TilePlan::make(batch_, kp, np, threads, 64 * 1024, 256);
+        scratch_ = ctx.requestScratch(tiles_.slotBytes * static_cast<size_t>(threads));
         return Status::ok();
     }
 
@@ -183,13 +170,13 @@ class QuantizedFullyConnected : public OpKernel {
                 colAdd_[static_cast<size_t>(u)] =
                     colBase_[static_cast<size_t>(u)] + static_cast<int32_t>(biasAt(bias, u));
         uint8_t* scratch = ctx.scratch(scratch_);
-        const int64_t tiles = (batch_ + tileRows_ - 1) / tileRows_;
+        const int64_t tiles = (batch_ + tiles_.tileRows - 1) / tiles_.tileRows;
         std::atomic<int> slot{0};
-        const int64_t tileMacs = std::max<int64_t>(1, tileRows_ * depth_ * units_);
+        const int64_t tileMacs = std::max<int64_t>(1, tiles_.tileRows * depth_ * units_);
         ctx.threads().parallelFor(
             tiles,
             [&](int64_t begin, int64_t end) {
-                uint8_t* mine = scratch + static_cast<size_t>(slot.fetch_add(1)) * slotBytes_;
+                uint8_t* mine = scratch + static_cast<size_t>(slot.fetch_add(1)) * tiles_.slotBytes;
                 for (int64_t t = begin; t < end; ++t)
                     runTile(ctx, t, bias, mine);
             },
@@ -199,12 +186,11 @@ class QuantizedFullyConnected : public OpKernel {
 
   private:
     void runTile(OpContext& ctx, int64_t tile, const RuntimeTensor* bias, uint8_t* slot) {
-        const int64_t row0 = tile * tileRows_, rows = std::min(tileRows_, batch_ - row0);
+        const int64_t row0 = tile * tiles_.tileRows, rows = std::min(tiles_.tileRows, batch_ - row0);
         const int64_t kp = packed_.paddedK(), np = packed_.paddedN(), n = units_, k = depth_;
-        uint8_t* a = slot;
-        auto* c = reinterpret_cast<int32_t*>(slot + aligned(static_cast<size_t>(tileRows_ * kp)));
-        auto* rowSums = reinterpret_cast<int32_t*>(
-            reinterpret_cast<uint8_t*>(c) + aligned(static_cast<size_t>(tileRows_ * np) * sizeof(int32_t)));
+        uint8_t* a = tiles_.a(slot);
+        int32_t* c = tiles_.acc(slot);
+        int32_t* rowSums = tiles_.rowSums(slot);
         const RuntimeTensor& input = ctx.input(0);
         for (int64_t i = 0; i < rows; ++i) {
             uint8_t* row = a + i * kp;
@@ -286,8 +272,7 @@ class QuantizedFullyConnected : public OpKernel {
     std::vector<int32_t> colAdd_;  // colBase_ plus the bias, refreshed at each eval
     qgemm::Requantization requant_;
     int32_t rowCoef_ = 0;
-    int64_t tileRows_ = 4;
-    size_t slotBytes_ = 0;
+    qgemm::TilePlan tiles_;
     int scratch_ = -1;
     // Hybrid only.
     bool asymmetric_ = false;
