@@ -1,6 +1,7 @@
 // The headless sub-commands of the `litescope` executable. Each returns the process exit code.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,38 @@ struct RunOptions {
 };
 
 int runRun(const RunOptions& options);
+
+struct ProfileOptions {
+    std::string modelPath;
+    std::vector<std::string> inputs;  // NAME=FILE (.npy or raw .bin), or FILE for the inputs in order
+    int threads = 1;
+    std::string delegate = "none";
+    int runs = 50;
+    double minSeconds = 1.0;
+    double maxSeconds = 150.0;
+    int warmup = 1;
+    double warmupMinSeconds = 0.5;
+    double delaySeconds = 0;
+    uint64_t seed = 1;
+    std::string signature;
+    int top = 10;          // rows of the "Top by Computation Time" table
+    bool overhead = true;  // measure what recording costs
+    std::string csvPath, tracePath, jsonPath, modelExplorerPath;
+    bool save = false;        // into the history database
+    std::string historyPath;  // default: ProfileHistory::defaultPath()
+    bool quiet = false;       // no report on stdout (exports only)
+};
+
+int runProfile(const ProfileOptions& options);
+
+struct HistoryOptions {
+    std::string model;        // a .tflite path (matched by hash and name) or a file name; empty: all
+    std::string historyPath;  // default: ProfileHistory::defaultPath()
+    int limit = 50;
+    bool json = false;
+};
+
+int runHistory(const HistoryOptions& options);
 
 struct GuiOptions {
     std::vector<std::string> modelPaths;  // each in its own tab; none: the built-in demo model

@@ -47,6 +47,64 @@ int main(int argc, char** argv) {
         "compare the outputs with a reference folder (manifest.json, input_K.bin, output_K.bin); "
         "its inputs are used unless --input-dir is given");
 
+    ProfileOptions profile;
+    bool noOverhead = false;
+    CLI::App* profileCmd = cli.add_subcommand(
+        "profile",
+        "Time every layer over repeated runs and report like benchmark_model's op profiling; export CSV, "
+        "Chrome/Perfetto trace, JSON and Model Explorer node data; save to the history");
+    profileCmd->add_option("MODEL", profile.modelPath, "the .tflite file")->required();
+    profileCmd->add_option("--runs", profile.runs, "counted runs, at least (see --min-secs)")
+        ->check(CLI::Range(0, 100'000'000));
+    profileCmd
+        ->add_option("--min-secs", profile.minSeconds,
+                     "keep running until the counted runs have taken this long")
+        ->check(CLI::Range(0.0, 86400.0));
+    profileCmd->add_option("--max-secs", profile.maxSeconds, "stop counting runs after this long")
+        ->check(CLI::Range(0.001, 86400.0));
+    profileCmd->add_option("--warmup", profile.warmup, "warm-up runs before counting, at least")
+        ->check(CLI::Range(0, 1'000'000));
+    profileCmd
+        ->add_option("--warmup-min-secs", profile.warmupMinSeconds,
+                     "keep warming up until this long has passed (default 0.5)")
+        ->check(CLI::Range(0.0, 3600.0));
+    profileCmd->add_option("--delay", profile.delaySeconds, "seconds to sleep between runs")
+        ->check(CLI::Range(0.0, 3600.0));
+    profileCmd->add_option("--threads", profile.threads, "threads for the heavy kernels")
+        ->check(CLI::Range(1, 256));
+    profileCmd->add_option("--delegate", profile.delegate, "none or xnnpack")
+        ->check(CLI::IsMember({"none", "xnnpack"}));
+    profileCmd->add_option("--input", profile.inputs,
+                           "NAME=FILE or FILE (next input by position): a NumPy .npy array, or raw bytes of "
+                           "exactly the input's size; inputs not given are random");
+    profileCmd->add_option("--seed", profile.seed, "seed of the random inputs");
+    profileCmd->add_option("--signature", profile.signature,
+                           "profile this SignatureDef instead of subgraph 0");
+    profileCmd->add_option("--top", profile.top, "rows in the Top by Computation Time table")
+        ->check(CLI::Range(0, 1'000'000));
+    profileCmd->add_flag("--no-overhead", noOverhead, "skip measuring what the per-node timing costs");
+    profileCmd->add_option("--csv", profile.csvPath,
+                           "write one row per node (benchmark_model's columns first)");
+    profileCmd->add_option("--trace", profile.tracePath,
+                           "write a Chrome trace (open in Perfetto or chrome://tracing)");
+    profileCmd->add_option("--json", profile.jsonPath, "write everything as JSON");
+    profileCmd->add_option("--model-explorer", profile.modelExplorerPath,
+                           "write per-node latency as Model Explorer node data");
+    profileCmd->add_flag("--save", profile.save, "save the profile in the history database");
+    profileCmd->add_option("--history", profile.historyPath,
+                           "the history database (default: in the user's data folder)");
+    profileCmd->add_flag("-q,--quiet", profile.quiet, "print no report (exports only)");
+
+    HistoryOptions history;
+    CLI::App* historyCmd =
+        cli.add_subcommand("history", "List saved profiles, newest first, for one model or all of them");
+    historyCmd->add_option("MODEL", history.model,
+                           "a .tflite file (every version with the same bytes or file name) or a file name");
+    historyCmd->add_option("--history", history.historyPath, "the history database");
+    historyCmd->add_option("--limit", history.limit, "at most this many (0: all)")
+        ->check(CLI::Range(0, 100'000'000));
+    historyCmd->add_flag("--json", history.json, "print a JSON array");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -59,5 +117,10 @@ int main(int argc, char** argv) {
         return runInspect(inspect);
     }
     if (*runCmd) return runRun(run);
+    if (*profileCmd) {
+        profile.overhead = !noOverhead;
+        return runProfile(profile);
+    }
+    if (*historyCmd) return runHistory(history);
     return runGui(argc, argv, gui);
 }

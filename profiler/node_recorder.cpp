@@ -5,11 +5,24 @@ namespace litescope {
 NodeRecorder::NodeRecorder(size_t capacity) : capacity_(capacity) {
     samples_.reserve(capacity);
     runs_.reserve(1024);
+    runStarts_.reserve(1024);
+}
+
+void NodeRecorder::reserve(size_t capacity, size_t runs) {
+    if (capacity > capacity_) {
+        samples_.reserve(capacity);
+        capacity_ = capacity;
+    }
+    if (runs > runs_.capacity()) {
+        runs_.reserve(runs);
+        runStarts_.reserve(runs);
+    }
 }
 
 void NodeRecorder::clear() {
     samples_.clear();
     runs_.clear();
+    runStarts_.clear();
     dropped_ = 0;
     inRun_ = false;
 }
@@ -17,6 +30,7 @@ void NodeRecorder::clear() {
 void NodeRecorder::beginRun() {
     inRun_ = true;
     runStart_ = Clock::now();
+    if (runs_.empty()) epoch_ = runStart_;
 }
 
 void NodeRecorder::endRun() {
@@ -25,6 +39,7 @@ void NodeRecorder::endRun() {
     inRun_ = false;
     // runs_ grows only when more runs are recorded than reserved for, between invokes.
     runs_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(end - runStart_).count());
+    runStarts_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(runStart_ - epoch_).count());
 }
 
 void NodeRecorder::onNodeBegin(const NodeEvent& event) {

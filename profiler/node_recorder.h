@@ -36,6 +36,12 @@ class NodeRecorder : public InvokeObserver {
 
     const std::vector<NodeSample>& samples() const { return samples_; }
     const std::vector<int64_t>& runDurationsNs() const { return runs_; }
+    // When each run began, in nanoseconds since the first run recorded after construction or clear().
+    const std::vector<int64_t>& runStartsNs() const { return runStarts_; }
+    // Room for at least `capacity` samples and `runs` runs in all. Call it between runs only: it may
+    // allocate, which is what recording itself never does.
+    void reserve(size_t capacity, size_t runs = 0);
+    size_t capacity() const { return capacity_; }
     int64_t dropped() const { return dropped_; }
     void clear();
 
@@ -44,7 +50,9 @@ class NodeRecorder : public InvokeObserver {
 
     std::vector<NodeSample> samples_;
     std::vector<int64_t> runs_;
+    std::vector<int64_t> runStarts_;
     size_t capacity_ = 0;
+    Clock::time_point epoch_;
     Clock::time_point runStart_;
     bool inRun_ = false;
     // The open node at each nesting depth: a control-flow node's body runs inside it.
