@@ -143,23 +143,34 @@ std::string formatProfileReport(const Profile& p, const TextReportOptions& optio
         }
     }
 
-    // Top by time over the primary graph's nodes and every body node, by mean time per run.
+    // Top by time, over every node of every subgraph, on self time: a control-flow node counts without
+    // the nodes of its body (they are ranked themselves), so the shares add up to 100 % of the invoke's
+    // node time instead of counting a body twice. Without control flow self time is the node's time.
     std::vector<const NodeProfile*> top;
     for (const NodeProfile& n : p.nodes)
         top.push_back(&n);
     std::stable_sort(top.begin(), top.end(), [](const NodeProfile* a, const NodeProfile* b) {
-        return a->us.mean * a->us.count > b->us.mean * b->us.count;
+        return a->selfMeanUs > b->selfMeanUs;
     });
+    std::vector<double> selfTimes;
+    for (const NodeProfile* n : top)
+        selfTimes.push_back(n->selfMeanUs);
+    const std::vector<Share> topShares = sharesOf(selfTimes);
+    const bool nested =
+        std::any_of(p.nodes.begin(), p.nodes.end(), [](const NodeProfile& n) { return n.depth > 0; });
     if (options.top >= 0 && top.size() > static_cast<size_t>(options.top))
         top.resize(static_cast<size_t>(options.top));
     nodeHeader(out, "Top by Computation Time");
-    {
-        double cdf = 0;
-        for (const NodeProfile* n : top) {
-            cdf += n->share.percent;
-            nodeRow(out, *n, p.runs.count, n->share.percent, std::min(cdf, 100.0));
-        }
+    for (size_t i = 0; i < top.size(); ++i) {
+        NodeProfile shown = *top[i];
+        if (nested)
+            shown.us.mean = shown.selfMeanUs * static_cast<double>(p.runs.count) /
+                            static_cast<double>(std::max<int64_t>(shown.us.count, 1));
+        nodeRow(out, shown, p.runs.count, topShares[i].percent, topShares[i].cumulativePercent);
     }
+    if (nested)
+        out +=
+            "(self time: a control-flow node without the nodes of its body, which are listed themselves)\n";
     out += "\n";
 
     appendf(out, "Number of nodes executed: %zu\n", p.nodes.size());
