@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ struct InspectOptions {
     bool operators = false;
     bool weights = true;
 };
+
+// Prints "litescope: MESSAGE" on stderr and returns `code`, for `return fail(kExit..., "...")`.
+inline int fail(int code, const std::string& message) {
+    std::cerr << "litescope: " << message << "\n";
+    return code;
+}
 
 int runInspect(const InspectOptions& options);
 

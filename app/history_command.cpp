@@ -19,11 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-int fail(int code, const std::string& message) {
-    std::cerr << "litescope: " << message << "\n";
-    return code;
-}
-
 std::string fixed(double value, int decimals) {
     if (!std::isfinite(value)) return "-";
     char buf[64];

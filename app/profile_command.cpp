@@ -11,11 +11,6 @@ namespace litescope::app {
 
 namespace {
 
-int fail(int code, const std::string& message) {
-    std::cerr << "litescope: " << message << "\n";
-    return code;
-}
-
 int exitCodeFor(ErrorCode code) {
     switch (code) {
         case ErrorCode::NotAModel:

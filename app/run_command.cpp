@@ -15,11 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-int fail(int code, const std::string& message) {
-    std::cerr << "litescope: " << message << "\n";
-    return code;
-}
-
 std::string bytesText(size_t n) {
     char buf[64];
     if (n >= (1u << 20))
