@@ -1,6 +1,7 @@
 #include "runtime/interpreter.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "runtime/kernel_registry.h"
@@ -12,8 +13,11 @@ namespace litescope {
 // ---------------------------------------------------------------------------------------------------------
 
 AlignedBytes allocateAligned(size_t bytes) {
+    // One alignment unit more than asked: vectorised kernels (XNNPACK's read up to 16 bytes past a buffer)
+    // may read past the last tensor of a block without leaving it.
     const size_t rounded =
-        (std::max<size_t>(bytes, 1) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+        (std::max<size_t>(bytes, 1) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment +
+        kTensorAlignment;
     return AlignedBytes(static_cast<uint8_t*>(std::aligned_alloc(kTensorAlignment, rounded)));
 }
 
@@ -393,8 +397,11 @@ Status SubgraphRuntime::prepare() {
         }
     }
 
-    // Lifetimes in steps: step n is node n; inputs live from step 0, outputs to the end.
-    const int32_t end = static_cast<int32_t>(nodes_.size());
+    if (Status s = applyDelegate(); !s) return s;
+
+    // Lifetimes in steps: step k is steps_[k], a node or a whole partition (whose inner tensors live in the
+    // delegate and get no arena space); inputs live from step 0, outputs to the end.
+    const int32_t end = static_cast<int32_t>(steps_.size());
     std::vector<int32_t> first(tensors_.size(), -1), last(tensors_.size(), -1);
     auto touch = [&](int32_t t, int32_t step) {
         if (t < 0) return;
@@ -406,13 +413,25 @@ Status SubgraphRuntime::prepare() {
         touch(i, 0), touch(i, end);
     for (int32_t o : model_.outputs)
         touch(o, end);
-    for (int32_t n = 0; n < end; ++n) {
-        for (int32_t t : nodes_[static_cast<size_t>(n)].op->inputs)
-            touch(t, n);
-        for (int32_t t : nodes_[static_cast<size_t>(n)].op->outputs)
-            touch(t, n);
-        for (int32_t t : nodes_[static_cast<size_t>(n)].op->intermediates)
-            touch(t, n);
+    std::vector<int32_t> stepOfNode(nodes_.size(), -1);
+    for (int32_t k = 0; k < end; ++k) {
+        const Step& step = steps_[static_cast<size_t>(k)];
+        if (step.partition >= 0) {
+            const Partition& p = delegation_->partitions[static_cast<size_t>(step.partition)];
+            for (int32_t t : p.inputs)
+                touch(t, k);
+            for (int32_t t : p.outputs)
+                touch(t, k);
+            continue;
+        }
+        const Node& node = nodes_[static_cast<size_t>(step.node)];
+        stepOfNode[static_cast<size_t>(step.node)] = k;
+        for (int32_t t : node.op->inputs)
+            touch(t, k);
+        for (int32_t t : node.op->outputs)
+            touch(t, k);
+        for (int32_t t : node.op->intermediates)
+            touch(t, k);
     }
     std::vector<ArenaRequest> requests;
     std::vector<int32_t> requestTensor;
@@ -426,9 +445,16 @@ Status SubgraphRuntime::prepare() {
         requests.push_back({t.bytes, first[i], last[i]});
         requestTensor.push_back(static_cast<int32_t>(i));
     }
-    for (const ScratchRequest& s : scratchRequests_) {
-        requests.push_back({s.bytes, s.node, s.node});
+    // Scratch of nodes a partition runs is never used: it gets no space (and stays null).
+    std::vector<size_t> scratchPlanned;
+    for (size_t i = 0; i < scratchRequests_.size(); ++i) {
+        ScratchRequest& s = scratchRequests_[i];
+        s.data = nullptr;
+        const int32_t step = stepOfNode[static_cast<size_t>(s.node)];
+        if (step < 0) continue;
+        requests.push_back({s.bytes, step, step});
         requestTensor.push_back(-1);
+        scratchPlanned.push_back(i);
     }
     plan_ = planArena(requests, owner_.options().keepAllTensors);
     if (plan_.arenaBytes > arenaCapacity_ || !arena_) {
@@ -444,7 +470,7 @@ Status SubgraphRuntime::prepare() {
         if (requestTensor[r] >= 0)
             tensors_[static_cast<size_t>(requestTensor[r])].data = p;
         else
-            scratchRequests_[scratchIndex++].data = p;
+            scratchRequests_[scratchPlanned[scratchIndex++]].data = p;
     }
     prepared_ = true;
     return Status::ok();
@@ -476,10 +502,186 @@ Status SubgraphRuntime::invoke(InvokeObserver* observer, int32_t depth) {
     }
     observer_ = observer;
     depth_ = depth;
-    for (size_t n = 0; n < nodes_.size(); ++n) {
-        if (nodes_[n].folded) continue;
-        if (Status s = evalNode(n, observer, depth); !s) return s;
+    for (const Step& step : steps_) {
+        Status s = step.partition >= 0 ? evalPartition(static_cast<size_t>(step.partition), observer, depth)
+                                       : evalNode(static_cast<size_t>(step.node), observer, depth);
+        if (!s) return s;
     }
+    return Status::ok();
+}
+
+Status SubgraphRuntime::evalPartition(size_t p, InvokeObserver* observer, int32_t depth) {
+    NodeEvent event{model_.index, static_cast<int32_t>(nodes_.size() + p), delegation_->delegate, depth};
+    if (observer) observer->onNodeBegin(event);
+    Status s = partitionKernels_[p]->invoke(*this);
+    if (observer) {
+        observer->onNodeEnd(event);
+        if (s && observer->wantsTensors())
+            for (int32_t o : delegation_->partitions[p].outputs)
+                observer->onTensorWritten(event, o, tensors_[static_cast<size_t>(o)]);
+    }
+    if (!s)
+        return {s.code(), "subgraph " + std::to_string(model_.index) + ", " + delegation_->delegate +
+                              " partition " + std::to_string(p) + ": " + s.message()};
+    return s;
+}
+
+std::string_view SubgraphRuntime::opName(int32_t node) const {
+    if (node >= 0 && static_cast<size_t>(node) < nodes_.size())
+        return nodes_[static_cast<size_t>(node)].code->name;
+    if (delegation_ && node >= 0 &&
+        static_cast<size_t>(node) - nodes_.size() < delegation_->partitions.size())
+        return delegation_->delegate;
+    return {};
+}
+
+Status SubgraphRuntime::applyDelegate() {
+    steps_.clear();
+    partitionKernels_.clear();
+    delegation_.reset();
+    Delegate* delegate = owner_.options().delegate.get();
+    if (!delegate) {
+        for (size_t n = 0; n < nodes_.size(); ++n)
+            if (!nodes_[n].folded) steps_.push_back({static_cast<int32_t>(n), -1});
+        return Status::ok();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const DelegateOptions& options = owner_.options().delegateOptions;
+    DelegationReport report;
+    report.delegate = std::string(delegate->name());
+    report.nodes.resize(nodes_.size());
+
+    // Ask about every node that will run; the others say why they are not asked.
+    std::vector<int32_t> running;  // node indices, in execution order
+    std::vector<char> claimed;
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+        NodeDelegation& d = report.nodes[n];
+        d.node = static_cast<int32_t>(n);
+        const Node& node = nodes_[n];
+        if (node.folded) {
+            d.reason = "computed once at prepare from constant inputs; nothing runs at invoke";
+            continue;
+        }
+        running.push_back(static_cast<int32_t>(n));
+        if (node.deferred) {
+            d.reason = "its input shapes are known only at run time";
+        } else if (std::find(options.excludedOps.begin(), options.excludedOps.end(), node.code->name) !=
+                   options.excludedOps.end()) {
+            d.reason = node.code->name + " is excluded by the delegate options";
+        } else {
+            NodeSupport support = delegate->supports(*this, static_cast<int32_t>(n));
+            if (!support.supported) d.reason = support.reason.empty() ? "not supported" : support.reason;
+        }
+        claimed.push_back(d.reason.empty());
+    }
+
+    std::vector<NodeDependencies> deps;
+    deps.reserve(running.size());
+    for (int32_t n : running) {
+        const Operator& op = *nodes_[static_cast<size_t>(n)].op;
+        deps.push_back({std::vector<int32_t>(op.inputs.begin(), op.inputs.end()),
+                        std::vector<int32_t>(op.outputs.begin(), op.outputs.end())});
+    }
+    std::vector<NodeSubset> subsets = partitionNodes(deps, claimed);
+    for (NodeSubset& subset : subsets)
+        for (int32_t& i : subset.nodes)
+            i = running[static_cast<size_t>(i)];
+
+    // Keep the largest partitions when their number is limited (ties: the earlier).
+    if (options.maxPartitions > 0) {
+        std::vector<size_t> delegated;
+        for (size_t i = 0; i < subsets.size(); ++i)
+            if (subsets[i].delegated) delegated.push_back(i);
+        std::stable_sort(delegated.begin(), delegated.end(), [&](size_t a, size_t b) {
+            return subsets[a].nodes.size() > subsets[b].nodes.size();
+        });
+        for (size_t k = static_cast<size_t>(options.maxPartitions); k < delegated.size(); ++k) {
+            subsets[delegated[k]].delegated = false;
+            for (int32_t n : subsets[delegated[k]].nodes)
+                report.nodes[static_cast<size_t>(n)].reason =
+                    "its partition is not among the " + std::to_string(options.maxPartitions) +
+                    " largest (at most " + std::to_string(options.maxPartitions) + " partitions)";
+        }
+    }
+
+    // Which node reads each tensor, to find what leaves a partition.
+    std::vector<std::vector<int32_t>> readers(tensors_.size());
+    for (int32_t n : running)
+        for (int32_t t : nodes_[static_cast<size_t>(n)].op->inputs)
+            if (t >= 0) readers[static_cast<size_t>(t)].push_back(n);
+    std::vector<char> isSubgraphOutput(tensors_.size(), 0);
+    for (int32_t o : model_.outputs)
+        if (o >= 0) isSubgraphOutput[static_cast<size_t>(o)] = 1;
+
+    for (const NodeSubset& subset : subsets) {
+        if (!subset.delegated) {
+            for (int32_t n : subset.nodes)
+                steps_.push_back({n, -1});
+            continue;
+        }
+        Partition partition;
+        partition.subgraph = model_.index;
+        partition.nodes = subset.nodes;
+        std::vector<char> inside(nodes_.size(), 0), written(tensors_.size(), 0), listed(tensors_.size(), 0);
+        for (int32_t n : subset.nodes)
+            inside[static_cast<size_t>(n)] = 1;
+        for (int32_t n : subset.nodes) {
+            const Operator& op = *nodes_[static_cast<size_t>(n)].op;
+            for (int32_t t : op.inputs) {
+                if (t < 0 || written[static_cast<size_t>(t)] || listed[static_cast<size_t>(t)]) continue;
+                const Allocation a = tensors_[static_cast<size_t>(t)].allocation;
+                if (a == Allocation::Constant ||
+                    (a == Allocation::Persistent && !tensors_[static_cast<size_t>(t)].model->isVariable))
+                    continue;
+                partition.inputs.push_back(t);
+                listed[static_cast<size_t>(t)] = 1;
+            }
+            for (int32_t t : op.outputs)
+                if (t >= 0) written[static_cast<size_t>(t)] = 1;
+        }
+        for (int32_t n : subset.nodes)
+            for (int32_t t : nodes_[static_cast<size_t>(n)].op->outputs) {
+                if (t < 0) continue;
+                bool leaves = isSubgraphOutput[static_cast<size_t>(t)] != 0;
+                for (int32_t r : readers[static_cast<size_t>(t)])
+                    leaves |= !inside[static_cast<size_t>(r)];
+                if (leaves) partition.outputs.push_back(t);
+            }
+        auto kernel = delegate->prepare(*this, partition);
+        if (!kernel) {
+            for (int32_t n : subset.nodes) {
+                report.nodes[static_cast<size_t>(n)].reason =
+                    report.delegate + " could not build its partition: " + kernel.message();
+                steps_.push_back({n, -1});
+            }
+            continue;
+        }
+        const auto index = static_cast<int32_t>(report.partitions.size());
+        for (int32_t n : subset.nodes)
+            report.nodes[static_cast<size_t>(n)].partition = index;
+        steps_.push_back({-1, index});
+        report.partitions.push_back(std::move(partition));
+        partitionKernels_.push_back(std::move(kernel).value());
+    }
+    report.prepareMicroseconds =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+
+    if (options.requireFullDelegation) {
+        std::string left;
+        int count = 0;
+        for (const NodeDelegation& d : report.nodes) {
+            if (d.partition >= 0 || nodes_[static_cast<size_t>(d.node)].folded) continue;
+            if (++count <= 3)
+                left += (left.empty() ? "" : "; ") + std::string("operator ") + std::to_string(d.node) +
+                        " (" + nodes_[static_cast<size_t>(d.node)].code->name + "): " + d.reason;
+        }
+        if (count > 0)
+            return {ErrorCode::Unsupported,
+                    "subgraph " + std::to_string(model_.index) + ": full delegation to " + report.delegate +
+                        " was required, but " + std::to_string(count) +
+                        " operator(s) stay on the builtin kernels: " + left + (count > 3 ? "; ..." : "")};
+    }
+    delegation_ = std::move(report);
     return Status::ok();
 }
 

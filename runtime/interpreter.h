@@ -5,10 +5,12 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "runtime/delegate.h"
 #include "runtime/memory_planner.h"
 #include "runtime/model.h"
 #include "runtime/observer.h"
@@ -49,6 +51,10 @@ struct InterpreterOptions {
     // A WHILE loop still running after this many iterations is stopped with an error: a condition that
     // never turns false is a broken model, and the tool must not hang on it.
     int64_t maxWhileIterations = 100'000'000;
+    // Applied to every subgraph at prepare: the nodes it claims run as partitions, the rest on the builtin
+    // kernels. Shared so that one delegate (and its thread pool) can serve several interpreters.
+    std::shared_ptr<Delegate> delegate;
+    DelegateOptions delegateOptions;
 };
 
 class SubgraphRuntime {
@@ -75,7 +81,15 @@ class SubgraphRuntime {
     bool isPrepared() const { return prepared_; }
     const ArenaPlan& plan() const { return plan_; }
     Interpreter& interpreter() { return owner_; }
-    std::string_view opName(int32_t node) const { return nodes_[static_cast<size_t>(node)].code->name; }
+    // Node indices past the model's operators name the steps that run partitions: node
+    // operatorCount() + p runs partition p (as TFLite appends a delegate's nodes to the graph).
+    std::string_view opName(int32_t node) const;
+    size_t operatorCount() const { return nodes_.size(); }
+    // What the delegate took and why it left the rest; null without a delegate (or before prepare).
+    const DelegationReport* delegation() const { return delegation_ ? &*delegation_ : nullptr; }
+    DelegateKernel* partitionKernel(size_t p) {
+        return p < partitionKernels_.size() ? partitionKernels_[p].get() : nullptr;
+    }
 
   private:
     friend class OpContext;
@@ -91,6 +105,15 @@ class SubgraphRuntime {
     };
     Status allocateOwned(RuntimeTensor& t, size_t bytes);
     Status evalNode(size_t n, InvokeObserver* observer, int32_t depth);
+    Status evalPartition(size_t p, InvokeObserver* observer, int32_t depth);
+    // Asks the delegate about every node, partitions, builds the partitions and sets steps_.
+    Status applyDelegate();
+
+    // What invoke runs, in order: a node (partition -1) or a partition.
+    struct Step {
+        int32_t node = -1;
+        int32_t partition = -1;
+    };
 
     Interpreter& owner_;
     const Subgraph& model_;
@@ -104,6 +127,9 @@ class SubgraphRuntime {
         uint8_t* data;
     };
     std::vector<ScratchRequest> scratchRequests_;
+    std::vector<Step> steps_;
+    std::optional<DelegationReport> delegation_;
+    std::vector<std::unique_ptr<DelegateKernel>> partitionKernels_;
     ArenaPlan plan_;
     AlignedBytes arena_;
     size_t arenaCapacity_ = 0;
