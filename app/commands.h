@@ -39,6 +39,8 @@ struct RunOptions {
     std::string checkDir;   // a reference folder laid out like ../shared/golden/<model>/
     std::string signature;
     int threads = 1;
+    std::string delegate = "none";
+    bool explain = false;  // list partitions and why each other node stays on the builtin kernels
 };
 
 int runRun(const RunOptions& options);

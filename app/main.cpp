@@ -42,6 +42,11 @@ int main(int argc, char** argv) {
     runCmd->add_option("--output-dir", run.outputDir, "write output K to DIR/output_K.bin");
     runCmd->add_option("--threads", run.threads, "threads for the heavy kernels")->check(CLI::Range(1, 256));
     runCmd->add_option("--signature", run.signature, "run this SignatureDef instead of subgraph 0");
+    runCmd->add_option("--delegate", run.delegate, "none or xnnpack")
+        ->check(CLI::IsMember({"none", "xnnpack"}));
+    runCmd->add_flag(
+        "--explain", run.explain,
+        "list the delegate's partitions and why each other operator stays on the builtin kernels");
     runCmd->add_option(
         "--check", run.checkDir,
         "compare the outputs with a reference folder (manifest.json, input_K.bin, output_K.bin); "

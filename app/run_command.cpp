@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "profiler/delegation_text.h"
 #include "profiler/tensor_io.h"
+#include "runtime/delegates/registry.h"
 #include "runtime/interpreter.h"
 
 namespace litescope::app {
@@ -34,6 +36,11 @@ int runRun(const RunOptions& o) {
     }
     InterpreterOptions options;
     options.threads = o.threads;
+    auto delegate = makeDelegate(o.delegate, o.threads);
+    if (!delegate)
+        return fail(delegate.code() == ErrorCode::InvalidArgument ? kExitFailure : kExitRuntime,
+                    delegate.message());
+    options.delegate = delegate.value();
     auto created = Interpreter::create(*model, options);
     if (!created) return fail(kExitRuntime, o.modelPath + ": " + created.message());
     Interpreter& interpreter = **created;
@@ -85,6 +92,7 @@ int runRun(const RunOptions& o) {
     }
 
     if (Status s = sg.prepare(); !s) return fail(kExitRuntime, o.modelPath + ": " + s.message());
+    if (o.explain) std::cout << formatDelegation(interpreter) << "\n";
 
     const std::string inputDir = !o.inputDir.empty() ? o.inputDir : o.checkDir;
     for (size_t k = 0; k < inputs.size(); ++k) {
@@ -105,6 +113,8 @@ int runRun(const RunOptions& o) {
 
     std::cout << "Model   " << fs::path(o.modelPath).filename().string();
     if (signature) std::cout << "  signature '" << signature->key << "'";
+    if (const std::string summary = delegationSummary(interpreter); !summary.empty())
+        std::cout << "\nDelegate " << summary;
     std::cout << "\nArena   " << bytesText(sg.plan().arenaBytes) << " planned; lower bound "
               << bytesText(sg.plan().lowerBoundBytes) << " (largest sum of tensors alive at one step)\n";
 

@@ -76,12 +76,16 @@ void SingleOpModel::setCustomOptions(std::vector<uint8_t> bytes) {
 }
 
 Status SingleOpModel::build(int threads) {
+    InterpreterOptions options;
+    options.threads = threads;
+    return build(options);
+}
+
+Status SingleOpModel::build(const InterpreterOptions& options) {
     builder_.subgraphs[0].operators = {op_};
     auto model = Model::fromBytes(builder_.build(), "single-op model");
     if (!model) return model.status();
     model_ = *model;
-    InterpreterOptions options;
-    options.threads = threads;
     auto interpreter = Interpreter::create(model_, options);
     if (!interpreter) return interpreter.status();
     interpreter_ = std::move(interpreter).value();

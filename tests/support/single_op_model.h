@@ -41,6 +41,7 @@ class SingleOpModel {
 
     // Serialises, loads, creates the interpreter and prepares it. Errors come back as Status.
     Status build(int threads = 1);
+    Status build(const InterpreterOptions& options);  // with a delegate, for instance
     Status resizeInput(int input, std::vector<int32_t> shape);
     Status prepare();
     Status invoke();

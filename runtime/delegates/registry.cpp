@@ -1,0 +1,20 @@
+#include "runtime/delegates/registry.h"
+
+#include <string>
+
+#include "runtime/delegates/xnnpack_delegate.h"
+
+namespace litescope {
+
+Result<std::shared_ptr<Delegate>> makeDelegate(std::string_view name, int threads) {
+    if (name == "none") return std::shared_ptr<Delegate>();
+    if (name == "xnnpack") {
+        XnnpackOptions options;
+        options.threads = threads;
+        return makeXnnpackDelegate(options);
+    }
+    return Status{ErrorCode::InvalidArgument,
+                  "unknown delegate '" + std::string(name) + "' (expected none or xnnpack)"};
+}
+
+}  // namespace litescope
