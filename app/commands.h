@@ -41,6 +41,9 @@ struct RunOptions {
     int threads = 1;
     std::string delegate = "none";
     bool explain = false;  // list partitions and why each other node stays on the builtin kernels
+    std::vector<std::string> delegateExclude;  // op names left to the builtin kernels
+    int maxPartitions = 0;
+    bool requireFullDelegation = false;
 };
 
 int runRun(const RunOptions& options);
@@ -50,6 +53,11 @@ struct ProfileOptions {
     std::vector<std::string> inputs;  // NAME=FILE (.npy or raw .bin), or FILE for the inputs in order
     int threads = 1;
     std::string delegate = "none";
+    bool explain = false;
+    bool compareDelegates = false;  // without and with the delegate, alternating
+    std::vector<std::string> delegateExclude;
+    int maxPartitions = 0;
+    bool requireFullDelegation = false;
     int runs = 50;
     double minSeconds = 1.0;
     double maxSeconds = 150.0;

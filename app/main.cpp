@@ -79,6 +79,21 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 256));
     profileCmd->add_option("--delegate", profile.delegate, "none or xnnpack")
         ->check(CLI::IsMember({"none", "xnnpack"}));
+    profileCmd->add_flag(
+        "--explain", profile.explain,
+        "list the delegate's partitions and why each other operator stays on the builtin kernels");
+    profileCmd->add_flag(
+        "--compare-delegates", profile.compareDelegates,
+        "run without and with the delegate (xnnpack unless --delegate names one), alternating, "
+        "and print total and per-node speed-ups");
+    profileCmd
+        ->add_option("--delegate-exclude", profile.delegateExclude,
+                     "op names the delegate must leave to the builtin kernels (CONV_2D,ADD,...)")
+        ->delimiter(',');
+    profileCmd->add_option("--max-partitions", profile.maxPartitions, "keep only the N largest partitions")
+        ->check(CLI::Range(0, 1'000'000));
+    profileCmd->add_flag("--require-full-delegation", profile.requireFullDelegation,
+                         "fail (exit 3) when any operator would stay on the builtin kernels");
     profileCmd->add_option("--input", profile.inputs,
                            "NAME=FILE or FILE (next input by position): a NumPy .npy array, or raw bytes of "
                            "exactly the input's size; inputs not given are random");

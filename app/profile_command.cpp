@@ -26,6 +26,10 @@ int exitCodeFor(ErrorCode code) {
 
 }  // namespace
 
+namespace {
+int writeOutputs(const ProfileOptions& o, Profile& profile);
+}  // namespace
+
 int runProfile(const ProfileOptions& o) {
     ProfileSettings settings;
     settings.threads = o.threads;
@@ -39,20 +43,43 @@ int runProfile(const ProfileOptions& o) {
     settings.seed = o.seed;
     settings.signature = o.signature;
     settings.overheadPairs = o.overhead ? -1 : 0;
+    settings.delegateOptions.excludedOps = o.delegateExclude;
+    settings.delegateOptions.maxPartitions = o.maxPartitions;
+    settings.delegateOptions.requireFullDelegation = o.requireFullDelegation;
     for (const std::string& text : o.inputs)
         settings.inputs.push_back(parseInputSource(text));
 
+    if (o.compareDelegates) {
+        auto comparison = compareDelegates(o.modelPath, settings);
+        if (!comparison)
+            return fail(exitCodeFor(comparison.code()), o.modelPath + ": " + comparison.message());
+        comparison->baseline.litescopeVersion = comparison->delegated.litescopeVersion = LITESCOPE_VERSION;
+        if (!o.quiet) {
+            if (o.explain) std::cout << comparison->delegated.delegationDetails << "\n";
+            TextReportOptions text;
+            text.top = o.top;
+            std::cout << formatComparison(*comparison, text);
+        }
+        // The exports and the history get the delegated profile, the one the comparison is about.
+        return writeOutputs(o, comparison->delegated);
+    }
     auto result = profileModel(o.modelPath, settings);
     if (!result) return fail(exitCodeFor(result.code()), o.modelPath + ": " + result.message());
     Profile& profile = result.value();
     profile.litescopeVersion = LITESCOPE_VERSION;
 
     if (!o.quiet) {
+        if (o.explain && !profile.delegationDetails.empty()) std::cout << profile.delegationDetails << "\n";
         TextReportOptions text;
         text.top = o.top;
         std::cout << formatProfileReport(profile, text);
     }
+    return writeOutputs(o, profile);
+}
 
+namespace {
+
+int writeOutputs(const ProfileOptions& o, Profile& profile) {
     struct Export {
         const std::string& path;
         std::string (*write)(const Profile&);
@@ -85,5 +112,7 @@ int runProfile(const ProfileOptions& o) {
     }
     return code;
 }
+
+}  // namespace
 
 }  // namespace litescope::app

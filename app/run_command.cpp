@@ -41,6 +41,9 @@ int runRun(const RunOptions& o) {
         return fail(delegate.code() == ErrorCode::InvalidArgument ? kExitFailure : kExitRuntime,
                     delegate.message());
     options.delegate = delegate.value();
+    options.delegateOptions.excludedOps = o.delegateExclude;
+    options.delegateOptions.maxPartitions = o.maxPartitions;
+    options.delegateOptions.requireFullDelegation = o.requireFullDelegation;
     auto created = Interpreter::create(*model, options);
     if (!created) return fail(kExitRuntime, o.modelPath + ": " + created.message());
     Interpreter& interpreter = **created;

@@ -9,6 +9,7 @@
 
 #include "profiler/node_recorder.h"
 #include "profiler/statistics.h"
+#include "runtime/delegate.h"
 
 namespace litescope {
 
@@ -23,6 +24,7 @@ struct InputSource {
 struct ProfileSettings {
     int threads = 1;
     std::string delegate = "none";  // none | xnnpack
+    DelegateOptions delegateOptions;
     int warmupRuns = 1;
     double warmupMinSeconds = 0.5;    // warm-up continues until both warmupRuns and this time are reached
     int runs = 50;                    // counted runs: at least this many ...
@@ -42,12 +44,18 @@ struct ProfileSettings {
 // One node of the model, as the profile reports it.
 struct NodeProfile {
     int32_t subgraph = 0;
-    int32_t index = 0;          // operator index in its subgraph
-    int32_t depth = 0;          // 0 in the invoked subgraph, +1 inside each control-flow body
-    std::string op;             // CONV_2D, or the custom code
-    std::string name;           // its first output tensor's name (TFLite's profiles name nodes so)
-    std::string outputTensor;   // the same, kept apart from `name` which a caller may decorate
-    double callsPerRun = 0;     // mean calls per counted run (1 for a node outside control flow)
+    int32_t index = 0;         // operator index in its subgraph
+    int32_t depth = 0;         // 0 in the invoked subgraph, +1 inside each control-flow body
+    std::string op;            // CONV_2D, or the custom code
+    std::string name;          // its first output tensor's name (TFLite's profiles name nodes so)
+    std::string outputTensor;  // the same, kept apart from `name` which a caller may decorate
+    double callsPerRun = 0;    // mean calls per counted run (1 for a node outside control flow)
+    // Delegation: a step that ran a whole partition has an index past the subgraph's operators
+    // (operatorCount + partition, as TFLite numbers delegate nodes) and `delegateStep` set; the nodes it ran
+    // carry its `partition` and are `estimated`: each run's partition time split by the per-node timing pass.
+    int32_t partition = -1;
+    bool delegateStep = false;
+    bool estimated = false;
     int64_t firstRunOrder = 0;  // rank of its first execution in a run, for the run-order table
     // Over counted runs, in microseconds: the node's time in each run (summed over its calls in that run).
     SampleStats us;
@@ -90,6 +98,16 @@ struct MachineInfo {
     std::string os;  // kernel name and release
 };
 
+// A partition a delegate ran, and what the per-node timing pass found inside it.
+struct PartitionProfile {
+    int32_t subgraph = 0;
+    int32_t index = 0;  // partition index in its subgraph
+    int32_t step = 0;   // the node index of the step that runs it
+    std::vector<int32_t> nodes;
+    std::vector<double> standaloneUs;  // each node timed alone, in `nodes` order
+    double meanUs = 0;                 // the partition's measured mean per counted run
+};
+
 struct Profile {
     // What ran.
     std::string modelPath;
@@ -123,7 +141,12 @@ struct Profile {
     int64_t droppedSamples = 0;      // node events that did not fit the recording buffer
     std::vector<std::string> notes;  // what the reader should know about how the session went
 
-    std::vector<NodeProfile> nodes;      // every node that ran, ordered by (subgraph, index)
+    std::vector<NodeProfile> nodes;  // every node that ran, ordered by (subgraph, index)
+    std::string delegateName;        // empty without a delegate
+    std::string delegateSummary;     // "XNNPACK: 37 of 164 operators in 18 partitions; ..."
+    std::vector<PartitionProfile> partitions;
+    std::string breakdownMethod;         // how the per-node times inside partitions were obtained
+    std::string delegationDetails;       // `--explain`: partitions and every fallback with its reason
     std::vector<OpTypeProfile> opTypes;  // largest share first
 
     int64_t arenaBytes = 0;  // the planned arenas of every prepared subgraph

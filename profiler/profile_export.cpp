@@ -121,7 +121,7 @@ double runStartUs(const Profile& profile, int32_t run) {
 std::string profileToCsv(const Profile& profile) {
     std::string out =
         "node type,first,avg_ms,%,cdf%,mem KB,times called,name,subgraph,index,depth,median_ms,p90_ms,p99_ms,"
-        "min_ms,max_ms,stddev_ms,self_avg_ms,macs,gflops\n";
+        "min_ms,max_ms,stddev_ms,self_avg_ms,macs,gflops,partition,estimated\n";
     for (const NodeProfile& n : profile.nodes) {
         const std::string fields[] = {
             csvField(n.op),
@@ -144,6 +144,8 @@ std::string profileToCsv(const Profile& profile) {
             csvMs(n.selfMeanUs),
             csvNumber("%.0f", n.cost.macs),
             csvNumber("%.6g", n.gflops),
+            n.partition >= 0 ? std::to_string(n.partition) : std::string(),
+            n.estimated ? "1" : "0",
         };
         bool firstField = true;
         for (const std::string& f : fields) {
@@ -200,6 +202,8 @@ std::string profileToChromeTrace(const Profile& profile) {
             args["tensor"] = node->outputTensor;
         }
         args["depth"] = s.depth;
+        // Inside a delegate's partition the time is the partition's, split by the per-node timing pass.
+        if (node && node->estimated) args["estimated"] = true;
         args["run"] = s.run;
         events.push_back({{"name", node ? node->op : "node " + std::to_string(s.node)},
                           {"cat", "node"},
@@ -293,9 +297,28 @@ std::string profileToJson(const Profile& profile, bool withSamples) {
         j["macs"] = num(n.cost.macs);
         j["elements"] = num(n.cost.elements);
         j["gflops"] = num(n.gflops);
+        j["partition"] = n.partition;
+        j["delegate_step"] = n.delegateStep;
+        j["estimated"] = n.estimated;
         nodes.push_back(std::move(j));
     }
     root["nodes"] = std::move(nodes);
+
+    if (!profile.delegateName.empty()) {
+        ordered_json partitions = ordered_json::array();
+        for (const PartitionProfile& p : profile.partitions)
+            partitions.push_back({{"subgraph", p.subgraph},
+                                  {"index", p.index},
+                                  {"step", p.step},
+                                  {"nodes", p.nodes},
+                                  {"standalone_us", numbers(p.standaloneUs)},
+                                  {"mean_us", num(p.meanUs)}});
+        root["delegate"] = {{"name", profile.delegateName},
+                            {"summary", profile.delegateSummary},
+                            {"apply_us", num(profile.delegateUs)},
+                            {"breakdown_method", profile.breakdownMethod},
+                            {"partitions", std::move(partitions)}};
+    }
 
     ordered_json opTypes = ordered_json::array();
     for (const OpTypeProfile& t : profile.opTypes) {
@@ -353,8 +376,9 @@ std::string profileToModelExplorer(const Profile& profile, const std::vector<std
             graph["results"] = ordered_json::object();
             graph["gradient"] = gradient;
         }
-        // A node with no finite time has nothing to colour, and Model Explorer expects a number.
-        if (!std::isfinite(n.us.mean)) continue;
+        // A node with no finite time has nothing to colour, and Model Explorer expects a number. A step that
+        // ran a delegate's partition is no node of the model's graph: its nodes carry their own times.
+        if (!std::isfinite(n.us.mean) || n.delegateStep) continue;
         // Model Explorer matches a key against output tensor names, and failing that against node ids
         // (the operator index for TFLite).
         const std::string key = n.outputTensor.empty() ? std::to_string(n.index) : n.outputTensor;

@@ -40,12 +40,25 @@ struct NodeDescription {
     std::string op;
     std::string outputTensor;
     OpCost cost;
+    std::string label;  // shown instead of the output tensor when set (a delegate's partition step)
+    int32_t partition = -1;
+    bool delegateStep = false;
+    bool estimated = false;
 };
 
 // Fills profile.runs, profile.nodes and profile.opTypes from profile.runUs and profile.samples (the
 // samples of one run in the order the recorder wrote them: a node after the nodes nested in it).
 // `describe` names nodes; a node it does not cover is reported as "node N" with no cost.
 void summarizeProfile(Profile& profile, std::span<const NodeDescription> describe);
+
+// The same model without and with a delegate, run alternately in one session so that both see the same
+// machine state; per-node figures inside partitions come from the delegate's timing pass.
+struct DelegateComparison {
+    Profile baseline;   // settings.delegate "none"
+    Profile delegated;  // the delegate asked for (xnnpack when settings.delegate is none)
+};
+Result<DelegateComparison> compareDelegates(const std::string& modelPath, const ProfileSettings& settings,
+                                            const SessionControl& control = {});
 
 // Parses an `--input` value: "NAME=FILE", or "FILE" alone for the next input by position (also when the
 // whole text names an existing file, so that paths with '=' work). ".npy" files are read as NumPy arrays,

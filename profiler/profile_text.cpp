@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <map>
@@ -70,7 +71,8 @@ std::string inputsText(const ProfileSettings& s) {
 }  // namespace
 
 std::string nodeLabel(const NodeProfile& node) {
-    return "[" + node.name + "]:" + std::to_string(node.index);
+    // "~" marks a node run inside a delegate's partition: its time is an estimate (see the report's header).
+    return "[" + node.name + "]:" + std::to_string(node.index) + (node.estimated ? " ~" : "");
 }
 
 std::string formatProfileReport(const Profile& p, const TextReportOptions& options) {
@@ -111,6 +113,31 @@ std::string formatProfileReport(const Profile& p, const TextReportOptions& optio
                 p.overhead.pairs);
     else
         out += "Profiling overhead: not measured\n";
+    if (!p.delegateSummary.empty()) {
+        appendf(out, "Delegate: %s; applied in %.1f ms\n", p.delegateSummary.c_str(), p.delegateUs / 1000.0);
+        if (!p.partitions.empty()) {
+            appendf(
+                out,
+                "  Inside partitions (rows marked ~), each run's partition time is split among its nodes in "
+                "proportion to their times alone: %s.\n",
+                p.breakdownMethod.c_str());
+            for (const PartitionProfile& part : p.partitions) {
+                double alone = 0;
+                for (double us : part.standaloneUs)
+                    alone += us;
+                appendf(
+                    out,
+                    "  partition %d of subgraph %d: %zu nodes, %.1f us per run; the nodes alone take %.1f "
+                    "us%s\n",
+                    part.index, part.subgraph, part.nodes.size(), part.meanUs, alone,
+                    part.meanUs > 0
+                        ? (" (" + std::to_string(static_cast<int>(std::lround(alone / part.meanUs * 100))) +
+                           " %)")
+                              .c_str()
+                        : "");
+            }
+        }
+    }
     for (const std::string& note : p.notes)
         appendf(out, "Note: %s\n", note.c_str());
     out += "\n";
@@ -136,7 +163,7 @@ std::string formatProfileReport(const Profile& p, const TextReportOptions& optio
             // Cumulative share in the order shown.
             double cdf = 0;
             for (const NodeProfile* n : nodes) {
-                cdf += n->share.percent;
+                if (!n->estimated) cdf += n->share.percent;
                 nodeRow(out, *n, p.runs.count, n->share.percent, std::min(cdf, 100.0));
             }
             out += "\n";
@@ -218,6 +245,102 @@ std::string formatProfileReport(const Profile& p, const TextReportOptions& optio
     out +=
         "  (ms per run; GFLOP/s counts a MAC as 2 operations, and one per output element for ops without "
         "MACs)\n";
+    return out;
+}
+
+}  // namespace litescope
+
+namespace litescope {
+
+std::string formatComparison(const DelegateComparison& c, const TextReportOptions& options) {
+    const Profile& a = c.baseline;
+    const Profile& b = c.delegated;
+    std::string out;
+    appendf(out, "Model      %s  (sha256 %.12s)\n", a.modelFileName.c_str(), a.modelSha256.c_str());
+    appendf(out,
+            "Compared   builtin kernels against %s, %d thread(s), %" PRId64
+            " runs each, alternating (the order swapped every pair)\n",
+            b.delegateName.empty() ? b.settings.delegate.c_str() : b.delegateName.c_str(), a.settings.threads,
+            a.runs.count);
+    appendf(out, "Machine    %s, %s, %d logical cores\n", a.machine.hostname.c_str(), a.machine.cpu.c_str(),
+            a.machine.logicalCores);
+    if (!b.delegateSummary.empty()) appendf(out, "Delegate   %s\n", b.delegateSummary.c_str());
+    if (!b.breakdownMethod.empty())
+        appendf(out,
+                "Inside partitions (rows marked ~), each run's partition time is split among its nodes in "
+                "proportion to their times alone: %s.\n",
+                b.breakdownMethod.c_str());
+    for (const std::string& note : b.notes)
+        appendf(out, "Note: %s\n", note.c_str());
+    out += "\n";
+    appendf(out, "%-22s %12s %12s %12s %12s %12s %12s\n", "[microseconds]", "[median]", "[95% CI low]",
+            "[high]", "[mean]", "[p90]", "[init]");
+    for (const Profile* p : {&a, &b})
+        appendf(
+            out, "%-22s %12.1f %12.1f %12.1f %12.1f %12.1f %12.1f\n",
+            p == &a ? "builtin kernels" : (p->delegateName.empty() ? "delegate" : p->delegateName.c_str()),
+            p->runs.median, p->runs.medianCiLow, p->runs.medianCiHigh, p->runs.mean, p->runs.p90, p->initUs);
+    if (b.runs.median > 0)
+        appendf(out, "Speed-up of the median invoke: %.2fx (%s)\n\n", a.runs.median / b.runs.median,
+                a.runs.median >= b.runs.median ? "the delegate is faster" : "the delegate is slower");
+
+    // Per node of the model: the builtin time against the delegated one (measured when the node stayed on
+    // the builtin kernels, estimated inside a partition).
+    std::map<std::pair<int32_t, int32_t>, const NodeProfile*> delegatedNodes;
+    for (const NodeProfile& n : b.nodes)
+        if (!n.delegateStep) delegatedNodes[{n.subgraph, n.index}] = &n;
+    struct Row {
+        const NodeProfile* plain;
+        const NodeProfile* delegated;
+        double plainUs, delegatedUs;
+    };
+    std::vector<Row> rows;
+    const double runsA = std::max<double>(1, static_cast<double>(a.runs.count));
+    const double runsB = std::max<double>(1, static_cast<double>(b.runs.count));
+    for (const NodeProfile& n : a.nodes) {
+        auto it = delegatedNodes.find({n.subgraph, n.index});
+        const NodeProfile* d = it == delegatedNodes.end() ? nullptr : it->second;
+        rows.push_back({&n, d, n.us.mean * static_cast<double>(n.us.count) / runsA,
+                        d ? d->us.mean * static_cast<double>(d->us.count) / runsB : 0.0});
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& x, const Row& y) { return x.plainUs > y.plainUs; });
+    const size_t shown =
+        options.top > 0 ? std::min(rows.size(), static_cast<size_t>(options.top)) : rows.size();
+    appendf(out, "Per node, slowest on the builtin kernels first (%zu of %zu):\n", shown, rows.size());
+    appendf(out, "\t%24s\t%12s\t%12s\t%9s\t%-14s\t%s\n", "[node type]", "[builtin ms]", "[delegate ms]",
+            "[speed-up]", "[ran on]", "[Name]");
+    for (size_t i = 0; i < shown; ++i) {
+        const Row& r = rows[i];
+        std::string where = "builtin";
+        if (r.delegated && r.delegated->partition >= 0)
+            where = (b.delegateName.empty() ? "delegate" : b.delegateName) + " p" +
+                    std::to_string(r.delegated->partition) + " ~";
+        else if (!r.delegated)
+            where = "-";
+        const double speedUp = r.delegatedUs > 0 ? r.plainUs / r.delegatedUs : 0.0;
+        appendf(out, "\t%24s\t%12.3f\t%12.3f\t%8.2fx\t%-14s\t%s\n", r.plain->op.c_str(), r.plainUs / 1000.0,
+                r.delegatedUs / 1000.0, speedUp, where.c_str(), nodeLabel(*r.plain).c_str());
+    }
+    out += "  (~: inside a partition, the delegated time is an estimate; see above)\n";
+
+    // Where the delegate loses: nodes slower delegated than on the builtin kernels.
+    std::string slower;
+    for (const Row& r : rows)
+        if (r.delegated && r.delegated->partition >= 0 && r.delegatedUs > r.plainUs * 1.1 &&
+            r.delegatedUs - r.plainUs > 1.0) {
+            char line[256];
+            std::snprintf(line, sizeof line, "  %s %s: %.3f ms builtin, %.3f ms delegated\n",
+                          r.plain->op.c_str(), nodeLabel(*r.plain).c_str(), r.plainUs / 1000.0,
+                          r.delegatedUs / 1000.0);
+            slower += line;
+        }
+    if (!slower.empty())
+        out +=
+            "\nSlower with the delegate (over 10 %; `--explain` and an op exclusion can keep them on the "
+            "builtin "
+            "kernels):\n" +
+            slower;
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "profiler/profile.h"
+#include "profiler/profile_session.h"
 
 namespace litescope {
 
@@ -16,6 +17,10 @@ struct TextReportOptions {
 };
 
 std::string formatProfileReport(const Profile& profile, const TextReportOptions& options = {});
+
+// `profile --compare-delegates`: both run statistics, the total speed-up, and per node the time without and
+// with the delegate (inside partitions, the timing pass's estimate) and its speed-up.
+std::string formatComparison(const DelegateComparison& comparison, const TextReportOptions& options = {});
 
 // benchmark_model's node label: "[output tensor]:index".
 std::string nodeLabel(const NodeProfile& node);

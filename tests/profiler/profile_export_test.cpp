@@ -131,9 +131,9 @@ TEST(ProfileCsv, HeaderAndOneRowPerNode) {
     ASSERT_EQ(lines.size(), p.nodes.size() + 1);
     EXPECT_EQ(lines[0],
               "node type,first,avg_ms,%,cdf%,mem KB,times called,name,subgraph,index,depth,median_ms,p90_ms,"
-              "p99_ms,min_ms,max_ms,stddev_ms,self_avg_ms,macs,gflops");
+              "p99_ms,min_ms,max_ms,stddev_ms,self_avg_ms,macs,gflops,partition,estimated");
     for (size_t i = 1; i < lines.size(); ++i)
-        EXPECT_EQ(splitCsv(lines[i]).size(), 20u) << lines[i];
+        EXPECT_EQ(splitCsv(lines[i]).size(), 22u) << lines[i];
 }
 
 TEST(ProfileCsv, ValuesInMillisecondsAndRunOrder) {
@@ -169,7 +169,7 @@ TEST(ProfileCsv, QuotesCommasAndQuotes) {
     ASSERT_EQ(lines.size(), 5u);
     EXPECT_NE(lines[3].find(",\"sum, \"\"final\"\"\","), std::string::npos) << lines[3];
     const auto fields = splitCsv(lines[3]);
-    ASSERT_EQ(fields.size(), 20u);
+    ASSERT_EQ(fields.size(), 22u);
     EXPECT_EQ(fields[7], "sum, \"final\"");
 }
 

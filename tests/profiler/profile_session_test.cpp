@@ -44,12 +44,17 @@ Profile handMadeProfile() {
 }
 
 std::vector<NodeDescription> handMadeDescriptions() {
-    std::vector<NodeDescription> d(4);
-    d[0] = {0, 0, "CONV_2D", "conv_out", {1e6, 5000}};
-    d[1] = {0, 1, "WHILE", "loop_out", {0, 10}};
-    d[2] = {0, 2, "ADD", "sum", {0, 10}};
-    d[3] = {1, 0, "MUL", "body_mul", {0, 1000}};
-    return d;
+    auto describe = [](int32_t subgraph, int32_t index, const char* op, const char* tensor, OpCost cost) {
+        NodeDescription d;
+        d.subgraph = subgraph;
+        d.index = index;
+        d.op = op;
+        d.outputTensor = tensor;
+        d.cost = cost;
+        return d;
+    };
+    return {describe(0, 0, "CONV_2D", "conv_out", {1e6, 5000}), describe(0, 1, "WHILE", "loop_out", {0, 10}),
+            describe(0, 2, "ADD", "sum", {0, 10}), describe(1, 0, "MUL", "body_mul", {0, 1000})};
 }
 
 const NodeProfile& nodeAt(const Profile& p, int32_t subgraph, int32_t index) {
@@ -310,15 +315,79 @@ TEST(ProfileSession, ClearErrorsForWhatCannotBeProfiled) {
     EXPECT_TRUE(notModel.code() == ErrorCode::NotAModel || notModel.code() == ErrorCode::InvalidModel);
     fs::remove(text);
 
-    ProfileSettings xnn = quick(1);
-    xnn.delegate = "xnnpack";
-    auto delegate = profileModel(test::modelPath(kVww), xnn);
-    ASSERT_FALSE(delegate.isOk());
-    EXPECT_EQ(delegate.code(), ErrorCode::Unsupported);
+    ProfileSettings unknownDelegate = quick(1);
+    unknownDelegate.delegate = "gpu";
+    EXPECT_EQ(profileModel(test::modelPath(kVww), unknownDelegate).code(), ErrorCode::InvalidArgument);
+    // Full delegation required of a model with an op the delegate refuses: an error naming the op.
+    ProfileSettings full = quick(1);
+    full.delegate = "xnnpack";
+    full.delegateOptions.requireFullDelegation = true;
+    full.delegateOptions.excludedOps = {"SOFTMAX"};
+    auto partial = profileModel(test::modelPath(kVww), full);
+    ASSERT_FALSE(partial.isOk());
+    EXPECT_EQ(partial.code(), ErrorCode::Unsupported);
+    EXPECT_NE(partial.message().find("SOFTMAX"), std::string::npos) << partial.message();
 
     ProfileSettings badSignature = quick(1);
     badSignature.signature = "nope";
     EXPECT_EQ(profileModel(test::modelPath(kVww), badSignature).code(), ErrorCode::InvalidArgument);
+}
+
+// With a delegate, the steps that run partitions are timed, and the nodes inside them get each run's
+// partition time split by the delegate's per-node timing pass: they add up to the step, run by run.
+TEST(ProfileSession, DelegatedNodesSplitTheirPartitionsTime) {
+    ProfileSettings s = quick(4);
+    s.delegate = "xnnpack";
+    auto result = profileModel(
+        test::modelPath("mediapipe/mediapipe/modules/face_detection/face_detection_short_range.tflite"), s);
+    ASSERT_TRUE(result.isOk()) << result.message();
+    const Profile& p = result.value();
+    EXPECT_EQ(p.delegateName, "XNNPACK");
+    ASSERT_FALSE(p.partitions.empty());
+    EXPECT_FALSE(p.breakdownMethod.empty());
+    EXPECT_NE(p.delegationDetails.find("partition 0"), std::string::npos);
+    std::map<std::pair<int32_t, int32_t>, int64_t> stepNs, insideNs;
+    std::set<int32_t> steps;
+    for (const PartitionProfile& part : p.partitions) {
+        EXPECT_EQ(part.nodes.size(), part.standaloneUs.size());
+        steps.insert(part.step);
+    }
+    for (const NodeSample& sample : p.samples) {
+        if (steps.count(sample.node) && sample.depth == 0)
+            stepNs[{sample.run, sample.node}] += sample.durationNs;
+    }
+    for (const PartitionProfile& part : p.partitions)
+        for (const NodeSample& sample : p.samples)
+            if (sample.depth == 1 &&
+                std::find(part.nodes.begin(), part.nodes.end(), sample.node) != part.nodes.end())
+                insideNs[{sample.run, part.step}] += sample.durationNs;
+    EXPECT_EQ(stepNs.size(), p.partitions.size() * 4);
+    EXPECT_EQ(insideNs, stepNs);
+    int delegateSteps = 0, estimated = 0;
+    double percent = 0;
+    for (const NodeProfile& n : p.nodes) {
+        delegateSteps += n.delegateStep;
+        estimated += n.estimated;
+        if (n.estimated) {
+            EXPECT_GE(n.partition, 0);
+        } else {
+            percent += n.share.percent;
+        }
+    }
+    EXPECT_EQ(delegateSteps, static_cast<int>(p.partitions.size()));
+    EXPECT_GT(estimated, 0);
+    EXPECT_NEAR(percent, 100, 1e-6);
+}
+
+TEST(ProfileSession, DelegateComparisonAlternatesBothConfigurations) {
+    ProfileSettings s = quick(3);
+    auto result = compareDelegates(test::modelPath(kVww), s);
+    ASSERT_TRUE(result.isOk()) << result.message();
+    EXPECT_EQ(result->baseline.runs.count, 3);
+    EXPECT_EQ(result->delegated.runs.count, 3);
+    EXPECT_TRUE(result->baseline.delegateName.empty());
+    EXPECT_EQ(result->delegated.delegateName, "XNNPACK");
+    EXPECT_EQ(result->baseline.settings.delegate, "none");
 }
 
 TEST(ProfileSession, CancelStopsAtARunBoundaryAndProgressIsReported) {
