@@ -44,6 +44,7 @@ struct RunOptions {
     std::vector<std::string> delegateExclude;  // op names left to the builtin kernels
     int maxPartitions = 0;
     bool requireFullDelegation = false;
+    bool delegateQuantized = false;
 };
 
 int runRun(const RunOptions& options);
@@ -58,6 +59,7 @@ struct ProfileOptions {
     std::vector<std::string> delegateExclude;
     int maxPartitions = 0;
     bool requireFullDelegation = false;
+    bool delegateQuantized = false;
     int runs = 50;
     double minSeconds = 1.0;
     double maxSeconds = 150.0;

@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 1'000'000));
     profileCmd->add_flag("--require-full-delegation", profile.requireFullDelegation,
                          "fail (exit 3) when any operator would stay on the builtin kernels");
+    profileCmd->add_flag("--delegate-quantized", profile.delegateQuantized,
+                         "let XNNPACK take quantized (int8/uint8) operators too");
     profileCmd->add_option("--input", profile.inputs,
                            "NAME=FILE or FILE (next input by position): a NumPy .npy array, or raw bytes of "
                            "exactly the input's size; inputs not given are random");

@@ -46,6 +46,7 @@ int runProfile(const ProfileOptions& o) {
     settings.delegateOptions.excludedOps = o.delegateExclude;
     settings.delegateOptions.maxPartitions = o.maxPartitions;
     settings.delegateOptions.requireFullDelegation = o.requireFullDelegation;
+    settings.delegateQuantized = o.delegateQuantized;
     for (const std::string& text : o.inputs)
         settings.inputs.push_back(parseInputSource(text));
 

@@ -25,6 +25,7 @@ struct ProfileSettings {
     int threads = 1;
     std::string delegate = "none";  // none | xnnpack
     DelegateOptions delegateOptions;
+    bool delegateQuantized = false;  // let the delegate take quantized nodes (XNNPACK: --delegate-quantized)
     int warmupRuns = 1;
     double warmupMinSeconds = 0.5;    // warm-up continues until both warmupRuns and this time are reached
     int runs = 50;                    // counted runs: at least this many ...

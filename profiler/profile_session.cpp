@@ -396,7 +396,7 @@ Result<PreparedRun> prepareRun(const std::string& modelPath, const ProfileSettin
     profile.startedAt = isoNowUtc();
     profile.memory.rssStartBytes = residentMemory().current;
 
-    auto delegate = makeDelegate(settings.delegate, settings.threads);
+    auto delegate = makeDelegate(settings.delegate, settings.threads, settings.delegateQuantized);
     if (!delegate) return delegate.status();
 
     PreparedRun run;

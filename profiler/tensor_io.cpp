@@ -261,7 +261,7 @@ OutputSummary summarizeOutput(const RuntimeTensor& t, size_t topK) {
 }
 
 OutputCheck compareOutput(const RuntimeTensor& t, const std::vector<uint8_t>& ref,
-                          const std::vector<int32_t>& refShape) {
+                          const std::vector<int32_t>& refShape, int64_t integerTolerance) {
     OutputCheck c;
     const Shape expected(std::span<const int32_t>(refShape.data(), refShape.size()));
     if (expected != t.shape) {
@@ -311,13 +311,18 @@ OutputCheck compareOutput(const RuntimeTensor& t, const std::vector<uint8_t>& re
         for (int64_t i = 0; i < n; ++i) {
             if (std::memcmp(t.data + i * static_cast<int64_t>(width),
                             ref.data() + i * static_cast<int64_t>(width), width) != 0) {
-                if (c.firstMismatch < 0) c.firstMismatch = i;
-                ++c.mismatches;
                 RuntimeTensor view;
                 view.type = t.type;
                 view.data = const_cast<uint8_t*>(ref.data());
-                c.maxAbsDiff =
-                    std::max(c.maxAbsDiff, std::fabs(elementAsDouble(t, i) - elementAsDouble(view, i)));
+                const double diff = std::fabs(elementAsDouble(t, i) - elementAsDouble(view, i));
+                c.maxAbsDiff = std::max(c.maxAbsDiff, diff);
+                if (c.firstDiffering < 0) c.firstDiffering = i;
+                if (integerTolerance > 0 && diff <= static_cast<double>(integerTolerance)) {
+                    ++c.withinIntegerTolerance;
+                    continue;
+                }
+                if (c.firstMismatch < 0) c.firstMismatch = i;
+                ++c.mismatches;
             }
         }
     }

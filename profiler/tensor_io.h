@@ -47,10 +47,14 @@ struct OutputCheck {
     double tolerance = 0;
     int64_t mismatches = 0;  // elements outside the tolerance (or differing, for integers)
     int64_t firstMismatch = -1;
-    std::string note;  // why it could not be compared, when it could not
+    int64_t withinIntegerTolerance = 0;  // integer elements that differ, but by no more than allowed
+    int64_t firstDiffering = -1;         // the first integer element that differs at all
+    std::string note;                    // why it could not be compared, when it could not
 };
+// `integerTolerance`: how far integer elements may be from the reference (0: identical; 1 for outputs of a
+// delegate that rounds its own way, such as XNNPACK's quantized kernels).
 OutputCheck compareOutput(const RuntimeTensor& tensor, const std::vector<uint8_t>& reference,
-                          const std::vector<int32_t>& referenceShape);
+                          const std::vector<int32_t>& referenceShape, int64_t integerTolerance = 0);
 
 Result<std::vector<uint8_t>> readFileBytes(const std::string& path, uint64_t maxBytes = uint64_t{1} << 34);
 

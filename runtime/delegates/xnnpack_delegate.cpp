@@ -289,6 +289,20 @@ class XnnpackDelegate : public Delegate {
     std::string_view name() const override { return "XNNPACK"; }
 
     NodeSupport supports(SubgraphRuntime& sg, int32_t node) override {
+        if (!options_.quantized) {
+            const Operator& op = sg.model().operators[static_cast<size_t>(node)];
+            for (auto tensors : {op.inputs, op.outputs})
+                for (int32_t t : tensors) {
+                    if (t < 0) continue;
+                    const TensorType type = sg.tensor(t).type;
+                    if ((type == TensorType::Int8 || type == TensorType::UInt8) &&
+                        sg.tensor(t).quantization().hasAffine())
+                        return NodeSupport::no("quantized " + std::string(tensorTypeName(type)) +
+                                               " nodes are delegated only when asked (--delegate-quantized), "
+                                               "as in TensorFlow Lite "
+                                               "2.8: XNNPACK rounds quantized arithmetic differently");
+                }
+        }
         NodeSupport support = xnnpackCanRun(sg, node);
         if (!support.supported || !options_.probeNodes) return support;
         // Ask XNNPACK itself: build the node alone and create a runtime for it.

@@ -13,6 +13,10 @@ struct XnnpackOptions {
     int threads = 1;  // the pthreadpool's size; 1 runs on the invoking thread
     // Try every claimed node alone in XNNPACK before claiming it (costs a second weight packing at prepare).
     bool probeNodes = true;
+    // Take nodes with 8-bit quantized tensors too. Off by default, as in TensorFlow Lite 2.8 (whose delegate
+    // took them only when asked): XNNPACK requantizes in float where TFLite's kernels use fixed-point
+    // multipliers, so quantized outputs are no longer bit-identical to TFLite's.
+    bool quantized = false;
 };
 
 // Fails when XNNPACK cannot initialise on this CPU (it needs SSE2 on x86).

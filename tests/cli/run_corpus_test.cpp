@@ -74,6 +74,10 @@ const std::map<std::string, std::string>& knownFailures() {
     return m;
 }
 
+void PrintTo(const GoldenCase& c, std::ostream* os) {
+    *os << c.rel;
+}
+
 class RunCorpus : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(RunCorpus, MatchesTensorFlowLite) {
@@ -81,6 +85,21 @@ TEST_P(RunCorpus, MatchesTensorFlowLite) {
     CliResult r =
         runLitescope({"run", c.model, "--check", (fs::path(sharedDir()) / "golden" / c.rel).string()});
     // Whatever the model, the runtime never crashes: it answers with a documented exit code.
+    ASSERT_TRUE(r.exitCode == 0 || r.exitCode == 3 || r.exitCode == 4) << "exit " << r.exitCode << "\n"
+                                                                       << r.out << r.err;
+    if (auto known = knownFailures().find(c.rel); known != knownFailures().end()) {
+        EXPECT_EQ(r.exitCode, 3) << "expected a clean invoke error: " << known->second;
+        return;
+    }
+    EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+}
+
+// The same with the XNNPACK delegate: float outputs within the same tolerance, quantized outputs within one
+// quantum (XNNPACK requantizes in float), and the nodes XNNPACK cannot run on the builtin kernels.
+TEST_P(RunCorpus, MatchesTensorFlowLiteWithXnnpack) {
+    const GoldenCase& c = GetParam();
+    CliResult r = runLitescope({"run", c.model, "--delegate", "xnnpack", "--check",
+                                (fs::path(sharedDir()) / "golden" / c.rel).string()});
     ASSERT_TRUE(r.exitCode == 0 || r.exitCode == 3 || r.exitCode == 4) << "exit " << r.exitCode << "\n"
                                                                        << r.out << r.err;
     if (auto known = knownFailures().find(c.rel); known != knownFailures().end()) {
