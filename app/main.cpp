@@ -47,6 +47,18 @@ int main(int argc, char** argv) {
     runCmd->add_flag(
         "--explain", run.explain,
         "list the delegate's partitions and why each other operator stays on the builtin kernels");
+    runCmd
+        ->add_option("--delegate-exclude", run.delegateExclude,
+                     "op names the delegate must leave to the builtin kernels (CONV_2D,ADD,...)")
+        ->delimiter(',');
+    runCmd->add_option("--max-partitions", run.maxPartitions, "keep only the N largest partitions")
+        ->check(CLI::Range(0, 1'000'000));
+    runCmd->add_flag("--require-full-delegation", run.requireFullDelegation,
+                     "fail (exit 3) when any operator would stay on the builtin kernels");
+    runCmd->add_flag(
+        "--delegate-quantized", run.delegateQuantized,
+        "let XNNPACK take quantized (int8/uint8) operators too: faster, but it rounds differently "
+        "from TensorFlow Lite (outputs then checked within one quantum)");
     runCmd->add_option(
         "--check", run.checkDir,
         "compare the outputs with a reference folder (manifest.json, input_K.bin, output_K.bin); "

@@ -168,5 +168,54 @@ TEST_F(ProfileCli, ClearExitsForWhatCannotBeProfiled) {
     EXPECT_NE(exportFail.out.find("Run Order"), std::string::npos);
 }
 
+const char* kFaceDetection = "mediapipe/mediapipe/modules/face_detection/face_detection_short_range.tflite";
+
+// A model mixing ops XNNPACK runs with ops it cannot (CONCATENATION has no XNNPACK node in this version):
+// --explain lists the partitions and every fallback with its reason, and the outputs still match.
+TEST_F(ProfileCli, ExplainListsPartitionsAndEveryFallbackWithItsReason) {
+    const std::string golden =
+        (fs::path(sharedDir()) /
+         "golden/mediapipe/mediapipe/modules/face_detection/face_detection_short_range")
+            .string();
+    CliResult r = runLitescope(
+        {"run", modelPath(kFaceDetection), "--delegate", "xnnpack", "--explain", "--check", golden});
+    ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("delegated to XNNPACK in"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("partition 0:"), std::string::npos);
+    EXPECT_NE(r.out.find("on the builtin kernels:"), std::string::npos);
+    EXPECT_NE(r.out.find("(CONCATENATION): "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("computed once at prepare"), std::string::npos);
+    EXPECT_EQ(r.out.find("check: FAIL"), std::string::npos) << r.out;
+
+    // Every operator has a line: in a partition's list, or on the builtin kernels with a reason.
+    CliResult full = runLitescope(
+        {"run", modelPath(kFaceDetection), "--delegate", "xnnpack", "--require-full-delegation"});
+    EXPECT_EQ(full.exitCode, 3) << full.err;
+    EXPECT_NE(full.err.find("full delegation"), std::string::npos) << full.err;
+
+    // Quantized operators stay on the builtin kernels unless asked for, and the reason says so.
+    CliResult quantized = runLitescope({"run", modelPath(kVww), "--delegate", "xnnpack", "--explain"});
+    EXPECT_EQ(quantized.exitCode, 0) << quantized.err;
+    EXPECT_NE(quantized.out.find("--delegate-quantized"), std::string::npos) << quantized.out;
+}
+
+TEST_F(ProfileCli, CompareDelegatesShowsSpeedUpsAndTheBreakdownInsidePartitions) {
+    std::vector<std::string> args = quick(kFaceDetection, 3);
+    args.insert(args.end(), {"--compare-delegates", "--json", file("delegated.json")});
+    CliResult r = runLitescope(args);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    for (const char* text : {"builtin kernels", "XNNPACK", "Speed-up of the median invoke:", "[speed-up]",
+                             "Inside partitions (rows marked ~)", "timed alone"})
+        EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+    const json profile = json::parse(slurp(file("delegated.json")));
+    ASSERT_TRUE(profile.contains("delegate"));
+    EXPECT_EQ(profile["delegate"]["name"], "XNNPACK");
+    EXPECT_FALSE(profile["delegate"]["partitions"].empty());
+    bool estimated = false;
+    for (const json& n : profile["nodes"])
+        estimated |= n["estimated"].get<bool>();
+    EXPECT_TRUE(estimated);
+}
+
 }  // namespace
 }  // namespace litescope::test
