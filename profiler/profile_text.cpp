@@ -337,10 +337,23 @@ std::string formatComparison(const DelegateComparison& c, const TextReportOption
         }
     if (!slower.empty())
         out +=
-            "\nSlower with the delegate (over 10 %; `--explain` and an op exclusion can keep them on the "
-            "builtin "
+            "\nSlower with the delegate (over 10 %; --delegate-exclude can keep them on the builtin "
             "kernels):\n" +
             slower;
+    // Op types that lose as a whole, ready to be left on the builtin kernels.
+    std::map<std::string, std::pair<double, double>> byType;  // builtin, delegated
+    for (const Row& r : rows)
+        if (r.delegated && r.delegated->partition >= 0) {
+            byType[r.plain->op].first += r.plainUs;
+            byType[r.plain->op].second += r.delegatedUs;
+        }
+    std::string exclude;
+    for (const auto& [op, t] : byType)
+        if (t.second > t.first * 1.05 && t.second - t.first > 2.0)
+            exclude += (exclude.empty() ? "" : ",") + op;
+    if (!exclude.empty())
+        out += "\nThese op types are slower delegated, all their nodes together: try --delegate-exclude " +
+               exclude + " (estimates inside partitions; check with a second --compare-delegates)\n";
     return out;
 }
 
