@@ -322,11 +322,13 @@ TEST(ProfileSession, ClearErrorsForWhatCannotBeProfiled) {
     ProfileSettings full = quick(1);
     full.delegate = "xnnpack";
     full.delegateOptions.requireFullDelegation = true;
-    full.delegateOptions.excludedOps = {"SOFTMAX"};
-    auto partial = profileModel(test::modelPath(kVww), full);
+    full.delegateOptions.excludedOps = {"CONV_2D"};
+    auto partial = profileModel(
+        test::modelPath("mlcommons-tiny/v0.1/training/visual_wake_words/trained_models/vww_96_float.tflite"), full);
     ASSERT_FALSE(partial.isOk());
     EXPECT_EQ(partial.code(), ErrorCode::Unsupported);
-    EXPECT_NE(partial.message().find("SOFTMAX"), std::string::npos) << partial.message();
+    EXPECT_NE(partial.message().find("operator 0 (CONV_2D): CONV_2D is excluded"), std::string::npos)
+        << partial.message();
 
     ProfileSettings badSignature = quick(1);
     badSignature.signature = "nope";
