@@ -63,6 +63,18 @@ class ValueMap : public XnnpackValues {
         for (int d = 0; d < t.shape.rank(); ++d)
             dims.push_back(static_cast<size_t>(t.shape[d]));
         const void* data = isStatic(t) ? t.data : nullptr;
+        // XNNPACK may read up to XNN_EXTRA_BYTES past an operand it reads at run time. Constants are read in
+        // place from the mapped file; one that ends too close to the end of the file gets a padded copy.
+        if (data && t.allocation == Allocation::Constant) {
+            const std::span<const uint8_t> file = sg_.interpreter().model().bytes();
+            const auto* begin = static_cast<const uint8_t*>(data);
+            if (begin + t.bytes + XNN_EXTRA_BYTES > file.data() + file.size()) {
+                std::vector<uint8_t> copy(t.bytes + XNN_EXTRA_BYTES, 0);
+                std::memcpy(copy.data(), begin, t.bytes);
+                kept_.push_back(std::make_unique<std::vector<uint8_t>>(std::move(copy)));
+                data = kept_.back()->data();
+            }
+        }
         uint32_t externalId = XNN_INVALID_VALUE_ID, flags = 0;
         if (auto it = external_.find(tensor); it != external_.end() && !data) {
             externalId = it->second;

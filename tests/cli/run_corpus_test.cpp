@@ -94,8 +94,24 @@ TEST_P(RunCorpus, MatchesTensorFlowLite) {
     EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
 }
 
-// The same with the XNNPACK delegate: float outputs within the same tolerance, quantized outputs within one
-// quantum (XNNPACK requantizes in float), and the nodes XNNPACK cannot run on the builtin kernels.
+// Models whose outputs with XNNPACK leave the float tolerance although every delegated op is accurate
+// (checked op by op), and why; they must still run and report the deviation (exit 4).
+const std::map<std::string, std::string>& xnnpackDeviations() {
+    static const std::map<std::string, std::string> m = {
+        {"mediapipe/mediapipe/modules/pose_landmark/pose_landmark_lite",
+         "float rounding across about 54 delegated convolutions (XNNPACK sums in another order, with FMA) "
+         "reaches 0.0895 on the 256x256 segmentation output against a tolerance of 0.0778 (1e-4 x its "
+         "largest value, 778); the builtin kernels alone reach 0.0466"},
+        {"tensorflow-examples/tensorflow_examples/lite/model_maker/core/data_util/testdata/"
+         "mobilenet_v2_035_96_embedder_with_metadata",
+         "a hybrid model: its int8-weight convolutions quantize their float input at run time, so a 1e-6 "
+         "relative difference from a delegated float op that crosses a rounding boundary grows to 0.099"},
+    };
+    return m;
+}
+
+// The same with the XNNPACK delegate: float outputs within the same tolerance, and the nodes XNNPACK cannot
+// run (and, by default, quantized ones) on the builtin kernels.
 TEST_P(RunCorpus, MatchesTensorFlowLiteWithXnnpack) {
     const GoldenCase& c = GetParam();
     CliResult r = runLitescope({"run", c.model, "--delegate", "xnnpack", "--check",
@@ -104,6 +120,11 @@ TEST_P(RunCorpus, MatchesTensorFlowLiteWithXnnpack) {
                                                                        << r.out << r.err;
     if (auto known = knownFailures().find(c.rel); known != knownFailures().end()) {
         EXPECT_EQ(r.exitCode, 3) << "expected a clean invoke error: " << known->second;
+        return;
+    }
+    if (auto deviation = xnnpackDeviations().find(c.rel); deviation != xnnpackDeviations().end()) {
+        EXPECT_EQ(r.exitCode, 4) << "a known deviation that no longer deviates: " << deviation->second;
+        EXPECT_NE(r.out.find("check: FAIL"), std::string::npos);
         return;
     }
     EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
