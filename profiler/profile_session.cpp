@@ -615,6 +615,13 @@ Status measureOverhead(PreparedRun& run, const ProfileSettings& settings, Profil
     return Status::ok();
 }
 
+// benchmark_model's rule: at least `runs` and at least `minSeconds`, but never past `maxSeconds` or
+// `maxRuns`, and always one run.
+bool countedRunsDone(const ProfileSettings& settings, int64_t done, double elapsedSeconds) {
+    return done >= 1 && ((done >= settings.runs && elapsedSeconds >= settings.minSeconds) ||
+                         elapsedSeconds >= settings.maxSeconds || done >= settings.maxRuns);
+}
+
 void takeSamples(NodeRecorder& recorder, Profile& profile, bool bufferFull) {
     if (bufferFull)
         profile.notes.push_back("the sample buffer (" + std::to_string(kMaxSamples) +
@@ -793,10 +800,7 @@ Result<Profile> profileModel(const std::string& modelPath, const ProfileSettings
     bool bufferFull = false;
     const auto phaseStart = Clock::now();
     for (int64_t done = 0; !bufferFull;) {
-        const double elapsed = secondsSince(phaseStart);
-        if (done >= 1 && ((done >= settings.runs && elapsed >= settings.minSeconds) ||
-                          elapsed >= settings.maxSeconds || done >= settings.maxRuns))
-            break;
+        if (countedRunsDone(settings, done, secondsSince(phaseStart))) break;
         if (cancelled(control)) return cancelledStatus();
         if (Status s = recordedRun(run, recorder, bufferFull); !s) return s;
         if (bufferFull) break;
@@ -840,10 +844,7 @@ Result<DelegateComparison> compareDelegates(const std::string& modelPath, const 
     bool bufferFull = false;
     const auto phaseStart = Clock::now();
     for (int64_t done = 0; !bufferFull;) {
-        const double elapsed = secondsSince(phaseStart);
-        if (done >= 1 && ((done >= settings.runs && elapsed >= settings.minSeconds) ||
-                          elapsed >= settings.maxSeconds || done >= settings.maxRuns))
-            break;
+        if (countedRunsDone(settings, done, secondsSince(phaseStart))) break;
         if (cancelled(control)) return cancelledStatus();
         for (int half = 0; half < 2 && !bufferFull; ++half) {
             const int k = (half + static_cast<int>(done % 2)) % 2;

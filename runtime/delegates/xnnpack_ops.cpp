@@ -1052,6 +1052,60 @@ Status defineConvert(xnn_subgraph_t xnn, NodeView& v, XnnpackValues& values) {
     return checked(v, xnn_define_convert(xnn, input, output, 0));
 }
 
+// Each op this delegate maps: what it checks and what it defines, in one place.
+struct OpMapping {
+    fb::BuiltinOperator op;
+    NodeSupport (*canRun)(NodeView&);
+    Status (*define)(xnn_subgraph_t, NodeView&, XnnpackValues&);
+};
+
+constexpr OpMapping kMappings[] = {
+    {Op::CONV_2D, canRunConv2d, defineConv2d},
+    {Op::DEPTHWISE_CONV_2D, canRunDepthwise, defineDepthwise},
+    {Op::FULLY_CONNECTED, canRunFullyConnected, defineFullyConnected},
+    {Op::TRANSPOSE_CONV, canRunTransposeConv, defineTransposeConv},
+    {Op::ADD, canRunBinary, defineBinary},
+    {Op::MUL, canRunBinary, defineBinary},
+    {Op::SUB, canRunBinary, defineBinary},
+    {Op::DIV, canRunBinary, defineBinary},
+    {Op::MAXIMUM, canRunBinary, defineBinary},
+    {Op::MINIMUM, canRunBinary, defineBinary},
+    {Op::SQUARED_DIFFERENCE, canRunBinary, defineBinary},
+    {Op::MAX_POOL_2D, canRunPool, definePool},
+    {Op::AVERAGE_POOL_2D, canRunPool, definePool},
+    {Op::MEAN, canRunMean, defineMean},
+    {Op::PAD, canRunPad, definePad},
+    {Op::PADV2, canRunPad, definePad},
+    {Op::RESHAPE, canRunReshape, defineReshape},
+    {Op::RESIZE_BILINEAR, canRunResizeBilinear, defineResizeBilinear},
+    {Op::DEPTH_TO_SPACE, canRunDepthToSpace, defineDepthToSpace},
+    {Op::RELU, canRunUnary, defineUnary},
+    {Op::RELU6, canRunUnary, defineUnary},
+    {Op::RELU_N1_TO_1, canRunUnary, defineUnary},
+    {Op::RELU_0_TO_1, canRunUnary, defineUnary},
+    {Op::LOGISTIC, canRunUnary, defineUnary},
+    {Op::SOFTMAX, canRunUnary, defineUnary},
+    {Op::ELU, canRunUnary, defineUnary},
+    {Op::HARD_SWISH, canRunUnary, defineUnary},
+    {Op::LEAKY_RELU, canRunUnary, defineUnary},
+    {Op::ABS, canRunUnary, defineUnary},
+    {Op::NEG, canRunUnary, defineUnary},
+    {Op::SQUARE, canRunUnary, defineUnary},
+    {Op::SQRT, canRunUnary, defineUnary},
+    {Op::FLOOR, canRunUnary, defineUnary},
+    {Op::CEIL, canRunUnary, defineUnary},
+    {Op::ROUND, canRunUnary, defineUnary},
+    {Op::PRELU, canRunPrelu, definePrelu},
+    {Op::QUANTIZE, canRunConvert, defineConvert},
+    {Op::DEQUANTIZE, canRunConvert, defineConvert},
+};
+
+const OpMapping* mappingFor(fb::BuiltinOperator op) {
+    for (const OpMapping& m : kMappings)
+        if (m.op == op) return &m;
+    return nullptr;
+}
+
 }  // namespace
 
 NodeSupport xnnpackCanRun(SubgraphRuntime& sg, int32_t node) {
@@ -1059,59 +1113,8 @@ NodeSupport xnnpackCanRun(SubgraphRuntime& sg, int32_t node) {
     for (int32_t t : v.op.outputs)
         if (t >= 0 && sg.tensor(t).allocation == Allocation::Dynamic)
             return NodeSupport::no("its output's shape is known only at run time");
+    if (const OpMapping* m = mappingFor(v.builtin())) return m->canRun(v);
     switch (v.builtin()) {
-        case Op::CONV_2D:
-            return canRunConv2d(v);
-        case Op::DEPTHWISE_CONV_2D:
-            return canRunDepthwise(v);
-        case Op::FULLY_CONNECTED:
-            return canRunFullyConnected(v);
-        case Op::TRANSPOSE_CONV:
-            return canRunTransposeConv(v);
-        case Op::ADD:
-        case Op::MUL:
-        case Op::SUB:
-        case Op::DIV:
-        case Op::MAXIMUM:
-        case Op::MINIMUM:
-        case Op::SQUARED_DIFFERENCE:
-            return canRunBinary(v);
-        case Op::MAX_POOL_2D:
-        case Op::AVERAGE_POOL_2D:
-            return canRunPool(v);
-        case Op::MEAN:
-            return canRunMean(v);
-        case Op::PAD:
-        case Op::PADV2:
-            return canRunPad(v);
-        case Op::RESHAPE:
-            return canRunReshape(v);
-        case Op::RESIZE_BILINEAR:
-            return canRunResizeBilinear(v);
-        case Op::DEPTH_TO_SPACE:
-            return canRunDepthToSpace(v);
-        case Op::RELU:
-        case Op::RELU6:
-        case Op::RELU_N1_TO_1:
-        case Op::RELU_0_TO_1:
-        case Op::LOGISTIC:
-        case Op::SOFTMAX:
-        case Op::ELU:
-        case Op::HARD_SWISH:
-        case Op::LEAKY_RELU:
-        case Op::ABS:
-        case Op::NEG:
-        case Op::SQUARE:
-        case Op::SQRT:
-        case Op::FLOOR:
-        case Op::CEIL:
-        case Op::ROUND:
-            return canRunUnary(v);
-        case Op::PRELU:
-            return canRunPrelu(v);
-        case Op::QUANTIZE:
-        case Op::DEQUANTIZE:
-            return canRunConvert(v);
         case Op::CONCATENATION:
         case Op::TRANSPOSE:
         case Op::SPLIT:
@@ -1128,62 +1131,8 @@ NodeSupport xnnpackCanRun(SubgraphRuntime& sg, int32_t node) {
 
 Status xnnpackDefine(xnn_subgraph_t xnn, SubgraphRuntime& sg, int32_t node, XnnpackValues& values) {
     NodeView v = viewOf(sg, node);
-    switch (v.builtin()) {
-        case Op::CONV_2D:
-            return defineConv2d(xnn, v, values);
-        case Op::DEPTHWISE_CONV_2D:
-            return defineDepthwise(xnn, v, values);
-        case Op::FULLY_CONNECTED:
-            return defineFullyConnected(xnn, v, values);
-        case Op::TRANSPOSE_CONV:
-            return defineTransposeConv(xnn, v, values);
-        case Op::ADD:
-        case Op::MUL:
-        case Op::SUB:
-        case Op::DIV:
-        case Op::MAXIMUM:
-        case Op::MINIMUM:
-        case Op::SQUARED_DIFFERENCE:
-            return defineBinary(xnn, v, values);
-        case Op::MAX_POOL_2D:
-        case Op::AVERAGE_POOL_2D:
-            return definePool(xnn, v, values);
-        case Op::MEAN:
-            return defineMean(xnn, v, values);
-        case Op::PAD:
-        case Op::PADV2:
-            return definePad(xnn, v, values);
-        case Op::RESHAPE:
-            return defineReshape(xnn, v, values);
-        case Op::RESIZE_BILINEAR:
-            return defineResizeBilinear(xnn, v, values);
-        case Op::DEPTH_TO_SPACE:
-            return defineDepthToSpace(xnn, v, values);
-        case Op::RELU:
-        case Op::RELU6:
-        case Op::RELU_N1_TO_1:
-        case Op::RELU_0_TO_1:
-        case Op::LOGISTIC:
-        case Op::SOFTMAX:
-        case Op::ELU:
-        case Op::HARD_SWISH:
-        case Op::LEAKY_RELU:
-        case Op::ABS:
-        case Op::NEG:
-        case Op::SQUARE:
-        case Op::SQRT:
-        case Op::FLOOR:
-        case Op::CEIL:
-        case Op::ROUND:
-            return defineUnary(xnn, v, values);
-        case Op::PRELU:
-            return definePrelu(xnn, v, values);
-        case Op::QUANTIZE:
-        case Op::DEQUANTIZE:
-            return defineConvert(xnn, v, values);
-        default:
-            return {ErrorCode::Unsupported, v.code.name + " has no XNNPACK definition"};
-    }
+    if (const OpMapping* m = mappingFor(v.builtin())) return m->define(xnn, v, values);
+    return {ErrorCode::Unsupported, v.code.name + " has no XNNPACK definition"};
 }
 
 xnn_datatype xnnpackDatatype(SubgraphRuntime& sg, int32_t tensor, bool perChannelAllowed) {
