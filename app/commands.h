@@ -92,7 +92,8 @@ struct GuiOptions {
     std::string screenshotPath;           // when set: render offscreen at a fixed size, save a PNG and exit
     std::string view = "graph";           // graph, operators or tensors
     bool demoInt8 = false;
-    std::string find;  // a find-bar query run once the model is loaded (selects the first match)
+    std::string find;         // a find-bar query run once the model is loaded (selects the first match)
+    bool delegation = false;  // turn on View > Show XNNPACK Partitions
 };
 
 // Starts the desktop application (or, with a screenshot path, renders one frame of it and exits:

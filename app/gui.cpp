@@ -44,6 +44,19 @@ void prepareScreenshotView(ui::DocumentView* view, const GuiOptions& options) {
     const std::string& page = options.view;
     const Subgraph& main = loaded->model->subgraphs().front();
     if (!main.inputs.empty()) view->selection()->select(SelectionTarget::tensor(0, main.inputs[0]));
+    // With the overlay on, an operator says more than an input: the first delegated one shows its partition
+    // in the inspector, or, when nothing is delegated, the first one left to the builtin kernels says why.
+    if (options.delegation) {
+        const DelegationOverlay& overlay = loaded->xnnpack;
+        for (DelegationFate wanted : {DelegationFate::Delegated, DelegationFate::Builtin}) {
+            int32_t pick = -1;
+            for (int32_t op = 0; op < static_cast<int32_t>(main.operators.size()) && pick < 0; ++op)
+                if (delegationFate(overlay.node(0, op)) == wanted) pick = op;
+            if (pick < 0) continue;
+            view->selection()->select(SelectionTarget::op(0, pick));
+            break;
+        }
+    }
     if (page == "operators") {
         view->showPage(ui::DocumentView::Page::Operators);
     } else if (page == "tensors") {
@@ -88,6 +101,7 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
                               : ui::themeFromString(QSettings().value("theme").toString()));
 
     ui::MainWindow window;
+    if (options.delegation) window.setShowDelegation(true);
     ui::DocumentView* view = nullptr;
     for (const std::string& path : options.modelPaths)
         view = window.openFile(QString::fromStdString(path));

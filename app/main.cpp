@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
                    "once loaded, find this in the graph and select the first match: an op type or name, "
                    "a tensor name, #OP_INDEX or t:TENSOR_INDEX");
     cli.add_flag("--demo-int8", gui.demoInt8, "open the int8 demo model instead of the float one");
+    cli.add_flag("--delegation", gui.delegation,
+                 "outline every operator by the XNNPACK partition that would run it (View > Show XNNPACK "
+                 "Partitions); a screenshot then selects the first delegated operator");
 
     RunOptions run;
     CLI::App* runCmd =

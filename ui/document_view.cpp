@@ -180,6 +180,7 @@ void DocumentView::onLoaded(std::shared_ptr<const LoadedModel> model) {
     subgraphBox_->blockSignals(false);
     subgraphBox_->setEnabled(loaded_->model->subgraphs().size() > 1);
     selection_.clear();
+    applyDelegation();
     const int keep = first ? 0 : subgraph_;
     subgraph_ = -1;
     setSubgraph(keep < static_cast<int>(loaded_->graphs.size()) ? keep : 0);
@@ -314,10 +315,34 @@ void DocumentView::setSubgraph(int subgraph) {
     if (findBar_->isVisible()) runFind();
     if (!userSwitch) return;
     const auto& sg = loaded_->model->subgraphs()[subgraph];
-    emit statusMessage(tr("Subgraph %1: %2 operators, %3 tensors")
-                           .arg(subgraph)
-                           .arg(sg.operators.size())
-                           .arg(sg.tensors.size()));
+    QString message = tr("Subgraph %1: %2 operators, %3 tensors")
+                          .arg(subgraph)
+                          .arg(sg.operators.size())
+                          .arg(sg.tensors.size());
+    // A control-flow body has no overlay until it runs: say so rather than leave the user wondering.
+    if (showDelegation_) {
+        if (const QString why = delegationText(loaded_->xnnpack, subgraph, -1); !why.isEmpty())
+            message += QStringLiteral("  ·  ") + why;
+    }
+    emit statusMessage(message);
+}
+
+void DocumentView::setShowDelegation(bool show) {
+    if (show == showDelegation_) return;
+    showDelegation_ = show;
+    applyDelegation();
+}
+
+std::shared_ptr<const DelegationOverlay> DocumentView::delegationOverlay() const {
+    if (!loaded_) return nullptr;
+    return std::shared_ptr<const DelegationOverlay>(loaded_, &loaded_->xnnpack);
+}
+
+void DocumentView::applyDelegation() {
+    if (!graphView_) return;
+    std::shared_ptr<const DelegationOverlay> overlay = showDelegation_ ? delegationOverlay() : nullptr;
+    if (overlay && !overlay->error.empty()) overlay.reset();
+    graphView_->setDelegationOverlay(std::move(overlay));
 }
 
 void DocumentView::showPage(Page page) {

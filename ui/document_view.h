@@ -52,6 +52,11 @@ class DocumentView : public QWidget {
     void showPage(Page page);
     Page currentPage() const;
     void setSubgraph(int subgraph);
+    // Draws what XNNPACK takes of each operator on the graph (when the load computed it without error).
+    void setShowDelegation(bool show);
+    bool showsDelegation() const { return showDelegation_; }
+    // The loaded model's XNNPACK overlay, sharing its lifetime; null until loaded.
+    std::shared_ptr<const DelegationOverlay> delegationOverlay() const;
     void showFindBar();
     void findNext(bool backwards = false);
     int findMatchCount() const { return static_cast<int>(matches_.size()); }
@@ -72,6 +77,7 @@ class DocumentView : public QWidget {
     void buildContent();
     void runFind();
     void syncTablesToSelection(const SelectionTarget& target);
+    void applyDelegation();
 
     ModelSource source_;
     std::shared_ptr<const LoadedModel> loaded_;
@@ -105,6 +111,7 @@ class DocumentView : public QWidget {
     QTableView* operatorTable_ = nullptr;
     QTableView* tensorTable_ = nullptr;
     bool syncing_ = false;
+    bool showDelegation_ = false;
 };
 
 }  // namespace litescope::ui

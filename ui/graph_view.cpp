@@ -22,6 +22,7 @@
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -47,6 +48,7 @@ constexpr int kCardMaxRows = 14;
 constexpr double kArrowLength = 8;
 constexpr double kArrowHalfWidth = 4;
 constexpr double kDimOpacity = 0.18;
+constexpr double kPreparedOpacity = 0.55;  // operators computed once at prepare, under a delegation overlay
 
 enum NodeFlag : uint8_t { kSelected = 1, kRelated = 2, kMatch = 4, kCurrentMatch = 8 };
 enum EdgeFlag : uint8_t { kEdgeSelected = 1, kEdgeRelated = 2, kEdgeMatch = 4 };
@@ -153,13 +155,23 @@ QColor opCategoryColor(OpCategory category) {
     return QColor(0x6b, 0x72, 0x80);
 }
 
+QColor partitionColor(int partition, bool dark) {
+    // Green, violet, pink, cyan, lime, grape: none near the selection's orange or a category fill.
+    static const QRgb light[] = {0x0ca678, 0x7048e8, 0xd6336c, 0x1098ad, 0x74b816, 0xae3ec9};
+    static const QRgb darkTones[] = {0x38d9a9, 0x9775fa, 0xf783ac, 0x3bc9db, 0xa9e34b, 0xda77f2};
+    constexpr int count = static_cast<int>(std::size(light));
+    const int k = ((partition % count) + count) % count;
+    return QColor::fromRgb(dark ? darkTones[k] : light[k]);
+}
+
 // Colours and fonts of the scene for the current theme, rebuilt when the theme changes.
 struct GraphStyle {
     bool dark = false;
     QColor background, text, dimText, edge, highlight, surface;
     QColor inputFill, inputBorder, outputFill, outputBorder, labelBackground;
-    QFont title, detail, label;
-    QFontMetricsF titleMetrics{QFont()}, detailMetrics{QFont()}, labelMetrics{QFont()};
+    QColor builtinOutline;  // operators a delegate leaves to the builtin kernels
+    QFont title, detail, label, badge;
+    QFontMetricsF titleMetrics{QFont()}, detailMetrics{QFont()}, labelMetrics{QFont()}, badgeMetrics{QFont()};
 
     void rebuild() {
         dark = isDarkTheme();
@@ -175,6 +187,7 @@ struct GraphStyle {
         outputBorder = dark ? QColor(0xe3, 0x9a, 0x4f) : QColor(0xc9, 0x74, 0x25);
         labelBackground = background;
         labelBackground.setAlpha(215);
+        builtinOutline = dark ? QColor(0x9a, 0xa1, 0xab) : QColor(0x86, 0x8e, 0x96);
         QFont base = QApplication::font();
         title = base;
         title.setPixelSize(12);
@@ -182,15 +195,28 @@ struct GraphStyle {
         detail = base;
         detail.setPixelSize(10);
         label = detail;
+        badge = base;
+        badge.setPixelSize(9);
+        badge.setBold(true);
         titleMetrics = QFontMetricsF(title);
         detailMetrics = QFontMetricsF(detail);
         labelMetrics = QFontMetricsF(label);
+        badgeMetrics = QFontMetricsF(badge);
     }
+};
+
+// What the delegation overlay draws on one node.
+struct DelegationMark {
+    DelegationFate fate = DelegationFate::Unknown;
+    int32_t partition = -1;
+    QString badge;
 };
 
 struct GraphPaintState {
     std::shared_ptr<const Model> model;
     std::shared_ptr<const OpGraph> graph;
+    std::shared_ptr<const DelegationOverlay> delegation;  // null: the overlay is off
+    std::vector<DelegationMark> delegationMarks;          // per node, while the overlay is on
     std::vector<uint8_t> nodeFlags;
     std::vector<uint8_t> edgeFlags;
     bool searchActive = false;
@@ -212,6 +238,12 @@ struct GraphPaintState {
         return *it;
     }
     const Subgraph& subgraph() const { return model->subgraphs()[graph->subgraph]; }
+    // Null when the overlay is off or says nothing about the node.
+    const DelegationMark* delegationMark(int node) const {
+        if (static_cast<size_t>(node) >= delegationMarks.size()) return nullptr;
+        const DelegationMark& mark = delegationMarks[static_cast<size_t>(node)];
+        return mark.fate == DelegationFate::Unknown ? nullptr : &mark;
+    }
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -248,8 +280,16 @@ class GraphNodeItem : public QGraphicsItem {
                 x += w + 6;
             }
         }
+        placeDelegationBadge();
         setPos(toQ(n.center));
         setZValue(1);
+    }
+
+    // The overlay was turned on or off: the badge may appear, go or change its width.
+    void updateDelegation() {
+        prepareGeometryChange();
+        placeDelegationBadge();
+        update();
     }
 
     int type() const override { return Type; }
@@ -257,7 +297,8 @@ class GraphNodeItem : public QGraphicsItem {
     const OpGraphNode& data() const { return state_->graph->nodes[node_]; }
 
     QRectF boundingRect() const override {
-        QRectF r = box_.adjusted(-5, -5, 5, 5);  // room for the selection ring
+        QRectF r = box_.adjusted(-8, -8, 8, 8);  // room for the delegation outline and the selection ring
+        if (delegationBadgeRect_.isValid()) r |= delegationBadgeRect_.adjusted(-1, -1, 1, 1);
         if (expanded_) r |= cardRect_.adjusted(-2, -2, 2, 4);
         return r;
     }
@@ -302,6 +343,10 @@ class GraphNodeItem : public QGraphicsItem {
         if (dim) painter->setOpacity(kDimOpacity);
         const OpGraphNode& n = data();
         const bool isOp = n.kind == OpGraphNode::Kind::Operator;
+        const DelegationMark* mark = state_->delegationMark(node_);
+        // Nothing of a node computed at prepare runs at invoke: fade it behind what does.
+        if (mark && mark->fate == DelegationFate::ComputedAtPrepare)
+            painter->setOpacity(painter->opacity() * kPreparedOpacity);
         const QColor fill = isOp                                 ? opCategoryColor(n.category)
                             : n.kind == OpGraphNode::Kind::Input ? style.inputFill
                                                                  : style.outputFill;
@@ -318,19 +363,22 @@ class GraphNodeItem : public QGraphicsItem {
             painter->setPen(outline);
             painter->setBrush(solid);
             painter->drawRect(box_);
+            const double ringGap = mark && mark->fate != DelegationFate::ComputedAtPrepare ? 6 : 3;
+            if (mark) paintFarDelegationOutline(painter, style, *mark);
             if (flags & (kSelected | kRelated | kCurrentMatch)) {
                 QPen ring(style.highlight, (flags & kSelected) ? 3 : 2);
                 ring.setCosmetic(true);
                 painter->setPen(ring);
                 painter->setBrush(Qt::NoBrush);
-                painter->drawRect(box_.adjusted(-3, -3, 3, 3));
+                painter->drawRect(box_.adjusted(-ringGap, -ringGap, ringGap, ringGap));
             }
             painter->setRenderHint(QPainter::Antialiasing, antialiased);
             return;
         }
 
         const double radius = isOp ? kRadius : box_.height() / 2;
-        // Selection and search rings outside the box, so the category colour stays visible.
+        // Selection and search rings outside the box (and outside a delegation outline), so the category
+        // colour stays visible.
         if (flags & (kSelected | kRelated | kMatch | kCurrentMatch)) {
             QColor ringColor = style.highlight;
             double width = 3;
@@ -338,9 +386,10 @@ class GraphNodeItem : public QGraphicsItem {
                 ringColor.setAlpha((flags & kRelated) ? 200 : 150);
                 width = 2;
             }
+            const double gap = mark && mark->fate != DelegationFate::ComputedAtPrepare ? 6.5 : 3;
             painter->setPen(QPen(ringColor, width));
             painter->setBrush(Qt::NoBrush);
-            painter->drawRoundedRect(box_.adjusted(-3, -3, 3, 3), radius + 3, radius + 3);
+            painter->drawRoundedRect(box_.adjusted(-gap, -gap, gap, gap), radius + gap, radius + gap);
         }
         const QColor border = isOp                                 ? fill.darker(125)
                               : n.kind == OpGraphNode::Kind::Input ? style.inputBorder
@@ -351,6 +400,7 @@ class GraphNodeItem : public QGraphicsItem {
         painter->setPen(borderPen);
         painter->setBrush(fill);
         painter->drawRoundedRect(box_, radius, radius);
+        if (mark) paintDelegationOutline(painter, style, *mark, radius);
 
         const QColor textColor = isOp ? QColor(Qt::white) : style.text;
         if (lod < kDetailLod) {
@@ -360,10 +410,78 @@ class GraphNodeItem : public QGraphicsItem {
         } else {
             paintTensorDetail(painter, style);
         }
+        if (mark && lod >= kDetailLod) paintDelegationBadge(painter, style, *mark);
         if (expanded_ && lod >= kDetailLod) paintCard(painter, style, fill);
     }
 
   private:
+    void placeDelegationBadge() {
+        delegationBadgeRect_ = QRectF();
+        const DelegationMark* mark = state_->delegationMark(node_);
+        if (!mark || mark->badge.isEmpty()) return;
+        const double w = state_->style().badgeMetrics.horizontalAdvance(mark->badge) + 10;
+        // Astride the top border right of the centre, clear of the incoming edges' arrowheads (they meet
+        // the box at its centre); on a narrow box it hangs out to the right rather than cover them.
+        const double x = std::max(kArrowHalfWidth + 5, box_.right() - 8 - w);
+        delegationBadgeRect_ = QRectF(x, box_.top() - 7, w, 14);
+    }
+
+    // Outside the box, so the category fill and its border stay as they are.
+    void paintDelegationOutline(QPainter* painter, const GraphStyle& style, const DelegationMark& mark,
+                                double radius) {
+        QPen pen;
+        if (mark.fate == DelegationFate::Delegated) {
+            pen = QPen(partitionColor(mark.partition, style.dark), 3);
+        } else if (mark.fate == DelegationFate::Builtin) {
+            pen = QPen(style.builtinOutline, 2, Qt::DashLine);
+        } else {
+            return;
+        }
+        painter->setPen(pen);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(box_.adjusted(-3, -3, 3, 3), radius + 3, radius + 3);
+    }
+
+    void paintFarDelegationOutline(QPainter* painter, const GraphStyle& style, const DelegationMark& mark) {
+        QPen pen;
+        if (mark.fate == DelegationFate::Delegated) {
+            pen = QPen(partitionColor(mark.partition, style.dark), 2);
+        } else if (mark.fate == DelegationFate::Builtin) {
+            pen = QPen(style.builtinOutline, 2, Qt::DashLine);
+        } else {
+            return;
+        }
+        pen.setCosmetic(true);
+        painter->setPen(pen);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRect(box_.adjusted(-2, -2, 2, 2));
+    }
+
+    void paintDelegationBadge(QPainter* painter, const GraphStyle& style, const DelegationMark& mark) {
+        if (!delegationBadgeRect_.isValid()) return;
+        QColor fill, text;
+        QPen border(Qt::NoPen);
+        if (mark.fate == DelegationFate::Delegated) {
+            fill = partitionColor(mark.partition, style.dark);
+            // The dark theme's tones are light: dark text on them, white on the light theme's.
+            text = style.dark ? QColor(0x14, 0x15, 0x17) : QColor(Qt::white);
+        } else if (mark.fate == DelegationFate::Builtin) {
+            fill = style.surface;
+            text = style.text;
+            border = QPen(style.builtinOutline, 1.2, Qt::DashLine);
+        } else {
+            fill = style.surface;
+            text = style.dimText;
+            border = QPen(style.builtinOutline, 1);
+        }
+        painter->setPen(border);
+        painter->setBrush(fill);
+        painter->drawRoundedRect(delegationBadgeRect_, 7, 7);
+        painter->setFont(style.badge);
+        painter->setPen(text);
+        painter->drawText(delegationBadgeRect_, Qt::AlignCenter, mark.badge);
+    }
+
     QString marker(bool expanded) const {
         const auto count = data().foldedConstants.size();
         return (expanded ? QStringLiteral("\u2212%1 const") : QStringLiteral("+%1 const")).arg(count);
@@ -516,6 +634,7 @@ class GraphNodeItem : public QGraphicsItem {
     double baseZ_ = 1;
     QList<QPair<QString, QString>> cardRows_;
     QRectF cardRect_;
+    QRectF delegationBadgeRect_;
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -724,8 +843,44 @@ void GraphView::setGraph(std::shared_ptr<const Model> model, std::shared_ptr<con
     state_->searchActive = false;
     state_->model = std::move(model);
     state_->graph = std::move(graph);
+    updateDelegationMarks();
     rebuildScene();
     zoomToFit();
+}
+
+void GraphView::setDelegationOverlay(std::shared_ptr<const DelegationOverlay> overlay) {
+    if (overlay == state_->delegation) return;
+    state_->delegation = std::move(overlay);
+    updateDelegationMarks();
+    for (GraphNodeItem* item : nodeItems_)
+        item->updateDelegation();
+    viewport()->update();
+}
+
+const std::shared_ptr<const DelegationOverlay>& GraphView::delegationOverlay() const {
+    return state_->delegation;
+}
+
+void GraphView::updateDelegationMarks() {
+    state_->delegationMarks.clear();
+    const auto& overlay = state_->delegation;
+    const auto& graph = state_->graph;
+    if (!overlay || !graph) return;
+    state_->delegationMarks.resize(graph->nodes.size());
+    for (size_t n = 0; n < graph->nodes.size(); ++n) {
+        const OpGraphNode& node = graph->nodes[n];
+        if (node.kind != OpGraphNode::Kind::Operator) continue;
+        const NodeDelegation* delegation = overlay->node(graph->subgraph, node.index);
+        DelegationMark& mark = state_->delegationMarks[n];
+        mark.fate = delegationFate(delegation);
+        mark.partition = delegation ? delegation->partition : -1;
+        mark.badge = delegationBadge(*overlay, graph->subgraph, node.index);
+    }
+}
+
+QString GraphView::delegationBadgeText(int node) const {
+    const DelegationMark* mark = state_->delegationMark(node);
+    return mark ? mark->badge : QString();
 }
 
 const std::shared_ptr<const OpGraph>& GraphView::graph() const {
@@ -1279,6 +1434,7 @@ bool GraphView::viewportEvent(QEvent* event) {
 
 QString GraphView::nodeToolTip(int node) const {
     const auto& graph = state_->graph;
+    if (!graph || node < 0 || static_cast<size_t>(node) >= graph->nodes.size()) return {};
     const OpGraphNode& n = graph->nodes[node];
     const Subgraph& sg = state_->subgraph();
     auto tensorRow = [&](int32_t t, const QString& prefix) {
@@ -1322,6 +1478,10 @@ QString GraphView::nodeToolTip(int node) const {
         text += tr("Double-click to open %1 (subgraph %2)<br>")
                     .arg(qs(n.calledLabels[k]).toHtmlEscaped())
                     .arg(n.calledSubgraphs[k]);
+    if (state_->delegation) {
+        const QString line = delegationText(*state_->delegation, graph->subgraph, n.index);
+        if (!line.isEmpty()) text += line.toHtmlEscaped() + QStringLiteral("<br>");
+    }
     if (!n.foldedConstants.empty())
         text += tr("<i>Click the const marker or press Space to list constants</i>");
     return text;
@@ -1391,9 +1551,14 @@ void GraphView::drawOverview(QPainter* painter, const QRectF& exposed) {
 
     // Boxes by fill colour: the op categories, then inputs and outputs.
     constexpr int kInputBucket = kOpCategoryCount, kOutputBucket = kOpCategoryCount + 1;
-    std::vector<QVector<QRectF>> boxes(kOpCategoryCount + 2), dimBoxes(kOpCategoryCount + 2);
+    std::vector<QVector<QRectF>> boxes(kOpCategoryCount + 2), dimBoxes(kOpCategoryCount + 2),
+        preparedBoxes(kOpCategoryCount + 2);
     QVector<QRectF> rings;
-    const double ringGap = 3 / std::max(zoom(), 1e-6);
+    // Delegation outlines by partition colour (the palette cycles), and the builtin kernels' dashed ones.
+    std::unordered_map<QRgb, QVector<QRectF>> partitionOutlines;
+    QVector<QRectF> builtinOutlines;
+    const double pixel = 1 / std::max(zoom(), 1e-6);
+    const double ringGap = (state_->delegation ? 6 : 3) * pixel;
     for (size_t n = 0; n < graph.nodes.size(); ++n) {
         const OpGraphNode& node = graph.nodes[n];
         const QRectF box(node.center.x - node.size.width / 2, node.center.y - node.size.height / 2,
@@ -1403,9 +1568,19 @@ void GraphView::drawOverview(QPainter* painter, const QRectF& exposed) {
                            : node.kind == OpGraphNode::Kind::Input  ? kInputBucket
                                                                     : kOutputBucket;
         const uint8_t flags = state_->nodeFlags[n];
-        (search && !(flags & kMatch) ? dimBoxes : boxes)[bucket].append(box);
+        const DelegationMark* mark = state_->delegationMark(static_cast<int>(n));
+        const bool prepared = mark && mark->fate == DelegationFate::ComputedAtPrepare;
+        (search && !(flags & kMatch) ? dimBoxes : prepared ? preparedBoxes : boxes)[bucket].append(box);
         if (flags & (kSelected | kRelated | kCurrentMatch))
             rings.append(box.adjusted(-ringGap, -ringGap, ringGap, ringGap));
+        if (mark) {
+            const QRectF outline = box.adjusted(-2 * pixel, -2 * pixel, 2 * pixel, 2 * pixel);
+            if (mark->fate == DelegationFate::Delegated) {
+                partitionOutlines[partitionColor(mark->partition, style.dark).rgb()].append(outline);
+            } else if (mark->fate == DelegationFate::Builtin) {
+                builtinOutlines.append(outline);
+            }
+        }
     }
     auto bucketColor = [&](int bucket) {
         if (bucket == kInputBucket) return style.inputBorder;
@@ -1426,8 +1601,24 @@ void GraphView::drawOverview(QPainter* painter, const QRectF& exposed) {
     };
     painter->setOpacity(kDimOpacity);
     drawBuckets(dimBoxes);
+    painter->setOpacity(kPreparedOpacity);
+    drawBuckets(preparedBoxes);
     painter->setOpacity(1);
     drawBuckets(boxes);
+
+    painter->setBrush(Qt::NoBrush);
+    for (const auto& [rgb, rects] : partitionOutlines) {
+        QPen outline(QColor::fromRgb(rgb), 2);
+        outline.setCosmetic(true);
+        painter->setPen(outline);
+        painter->drawRects(rects);
+    }
+    if (!builtinOutlines.isEmpty()) {
+        QPen dashed(style.builtinOutline, 2, Qt::DashLine);
+        dashed.setCosmetic(true);
+        painter->setPen(dashed);
+        painter->drawRects(builtinOutlines);
+    }
 
     QPen highlight(style.highlight, 2);
     highlight.setCosmetic(true);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/model.h"
+#include "viewmodels/delegation_overlay.h"
 #include "viewmodels/op_graph.h"
 #include "viewmodels/selection.h"
 
@@ -20,6 +21,10 @@ class GraphEdgeItem;
 
 // The fill of an op category's nodes: mid-dark tones that carry white text in both themes.
 QColor opCategoryColor(OpCategory category);
+// The outline of a delegate partition's nodes: a small palette cycled by partition index, bright enough to
+// stand out against the category fills and the background in the theme given, and away from the
+// selection's orange.
+QColor partitionColor(int partition, bool dark);
 
 // Mouse: the wheel zooms around the cursor, dragging pans, a click selects, a click on "+N const" (or
 // Space) lists an op's folded constants, a double-click on a control-flow op opens its body (or the
@@ -43,6 +48,15 @@ class GraphView : public QGraphicsView {
     void setSelectionModel(SelectionModel* selection);
     // The shared model, or the view's own while none is set (or after the shared one is gone).
     SelectionModel* selectionModel() const { return selection_ ? selection_.data() : ownSelection_; }
+
+    // Outlines every operator by what the delegate does with it (its partition's colour, dashed grey on the
+    // builtin kernels) with a badge ("XNNPACK p0", "builtin", "prepare"); null turns the overlay off. Kept
+    // across setGraph(), so it follows subgraph switches.
+    void setDelegationOverlay(std::shared_ptr<const DelegationOverlay> overlay);
+    const std::shared_ptr<const DelegationOverlay>& delegationOverlay() const;
+    // The badge drawn on a node now (empty when none) and its tooltip, for tests and tools.
+    QString delegationBadgeText(int node) const;
+    QString nodeToolTip(int node) const;
 
     // Dims every node that is not a match; an empty list ends the search highlight.
     void setSearchMatches(const std::vector<GraphMatch>& matches);
@@ -110,8 +124,8 @@ class GraphView : public QGraphicsView {
     void handleClick(const QPoint& viewportPos);
     void ensureNodeVisible(int node, bool readable);
     void toggleExpanded(int node);
-    QString nodeToolTip(int node) const;
     QString edgeToolTip(int edge) const;
+    void updateDelegationMarks();
 
     std::unique_ptr<GraphPaintState> state_;
     // Far out the view shows an empty scene and draws every box and edge itself in a few batched calls:

@@ -33,6 +33,7 @@ namespace {
 
 constexpr int kMaxRecentFiles = 10;
 const char* const kRecentKey = "recentFiles";
+const char* const kDelegationKey = "graph/showDelegation";
 const char* const kDemoFloat = ":/demo/demo_cnn_float.tflite";
 const char* const kDemoInt8 = ":/demo/demo_cnn_int8.tflite";
 
@@ -181,6 +182,21 @@ void MainWindow::createActions() {
     actual->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_0));
     documentActions_ << zoomIn << zoomOut << fit << actual;
     view->addSeparator();
+    // Not a document action: it is a preference, toggled (and remembered) with or without a model open.
+    delegationAction_ = view->addAction(tr("Show &XNNPACK Partitions"));
+    delegationAction_->setObjectName("showDelegationAction");
+    delegationAction_->setCheckable(true);
+    delegationAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    delegationAction_->setStatusTip(
+        tr("Outline each operator by the XNNPACK partition that runs it, or mark it as left to the builtin "
+           "kernels"));
+    delegationAction_->setChecked(QSettings().value(kDelegationKey, false).toBool());
+    connect(delegationAction_, &QAction::toggled, this, [this](bool on) {
+        QSettings().setValue(kDelegationKey, on);
+        applyDelegation();
+        reportDelegationProblem();
+    });
+    view->addSeparator();
     view->addAction(overviewDock_->toggleViewAction());
     view->addAction(inspectorDock_->toggleViewAction());
     QMenu* theme = view->addMenu(tr("T&heme"));
@@ -208,6 +224,37 @@ void MainWindow::createActions() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Litescope"), this, &MainWindow::showAbout)->setMenuRole(QAction::AboutRole);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt)->setMenuRole(QAction::AboutQtRole);
+}
+
+void MainWindow::setShowDelegation(bool show) {
+    delegationAction_->setChecked(show);
+}
+
+bool MainWindow::showsDelegation() const {
+    return delegationAction_->isChecked();
+}
+
+void MainWindow::applyDelegation() {
+    const bool on = showsDelegation();
+    for (int i = 0; i < documentCount(); ++i)
+        document(i)->setShowDelegation(on);
+    DocumentView* view = currentDocument();
+    inspector_->setDelegationOverlay(on && view ? view->delegationOverlay() : nullptr);
+}
+
+// The action toggles even when there is nothing to draw; the status bar then says why.
+void MainWindow::reportDelegationProblem() {
+    DocumentView* view = currentDocument();
+    const auto overlay = view ? view->delegationOverlay() : nullptr;
+    if (!showsDelegation() || !overlay) return;
+    if (!overlay->error.empty()) {
+        statusBar()->showMessage(
+            tr("No XNNPACK partitions to show for %1: %2")
+                .arg(view->loaded()->displayName, QString::fromStdString(overlay->error)),
+            15000);
+    } else if (!overlay->summary.empty()) {
+        statusBar()->showMessage(QString::fromStdString(overlay->summary), 8000);
+    }
 }
 
 void MainWindow::restoreLayout() {
@@ -288,6 +335,7 @@ DocumentView* MainWindow::openDemo(bool int8) {
 DocumentView* MainWindow::addDocument(DocumentView* view) {
     const int index = tabs_->addTab(view, view->source().displayName);
     tabs_->setTabToolTip(index, view->source().path);
+    view->setShowDelegation(showsDelegation());
     bindDocument(view);
     tabs_->setCurrentIndex(index);
     return view;
@@ -295,7 +343,10 @@ DocumentView* MainWindow::addDocument(DocumentView* view) {
 
 void MainWindow::bindDocument(DocumentView* view) {
     connect(view, &DocumentView::loadFinished, this, [this, view] {
-        if (view == currentDocument()) currentDocumentChanged();
+        if (view != currentDocument()) return;
+        currentDocumentChanged();
+        if (const auto overlay = view->delegationOverlay(); showsDelegation() && !overlay->error.empty())
+            reportDelegationProblem();
     });
     connect(view, &DocumentView::loadFailed, this, [this, view](const QString& message) {
         if (view == currentDocument()) {
@@ -360,11 +411,13 @@ void MainWindow::currentDocumentChanged() {
     if (loaded) {
         overview_->setLoadedModel(loaded);
         inspector_->setModel(loaded->model);
+        inspector_->setDelegationOverlay(showsDelegation() ? view->delegationOverlay() : nullptr);
         inspector_->showSelection(view->selection()->current());
         setWindowTitle(tr("%1 — Litescope").arg(loaded->displayName));
     } else {
         overview_->setLoadedModel(nullptr);
         inspector_->setModel(nullptr);
+        inspector_->setDelegationOverlay(nullptr);
         setWindowTitle(view ? tr("%1 — Litescope").arg(view->source().displayName)
                             : QStringLiteral("Litescope"));
     }

@@ -37,6 +37,10 @@ class MainWindow : public QMainWindow {
     OverviewPanel* overview() const { return overview_; }
     // Restores geometry and dock layout saved by an earlier session; skipped for screenshots.
     void restoreLayout();
+    // View > Show XNNPACK Partitions: the delegation overlay on every tab's graph and in the inspector.
+    void setShowDelegation(bool show);
+    bool showsDelegation() const;
+    QAction* delegationAction() const { return delegationAction_; }
 
   protected:
     void closeEvent(QCloseEvent* event) override;
@@ -55,6 +59,8 @@ class MainWindow : public QMainWindow {
     void rebuildRecentMenu();
     void updateStatus();
     void updateActions();
+    void applyDelegation();
+    void reportDelegationProblem();
     void fileChanged(const QString& path);
     void showAbout();
     DocumentView* addDocument(DocumentView* view);
@@ -70,6 +76,7 @@ class MainWindow : public QMainWindow {
     QFileSystemWatcher* watcher_ = nullptr;
     QList<QAction*> documentActions_;  // enabled only with a loaded model
     QAction* reloadAction_ = nullptr;
+    QAction* delegationAction_ = nullptr;
 };
 
 }  // namespace litescope::ui

@@ -280,6 +280,14 @@ void TensorInspector::buildOperatorPage() {
     operatorTitle_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     operatorTitle_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     layout->addWidget(operatorTitle_);
+    delegationLine_ = new QLabel(operatorPage_);
+    delegationLine_->setObjectName("delegationLine");
+    delegationLine_->setTextFormat(Qt::PlainText);
+    delegationLine_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    delegationLine_->setWordWrap(true);  // a fallback's reason can be a sentence
+    delegationLine_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    delegationLine_->hide();
+    layout->addWidget(delegationLine_);
     auto* splitter = new QSplitter(Qt::Vertical, operatorPage_);
     splitter->setChildrenCollapsible(false);
     operatorProperties_ = makeTable({tr("Property"), tr("Value")}, "operatorProperties", splitter);
@@ -330,6 +338,12 @@ void TensorInspector::showSelection(const SelectionTarget& target) {
     }
 }
 
+void TensorInspector::setDelegationOverlay(std::shared_ptr<const DelegationOverlay> overlay) {
+    if (overlay == delegation_) return;
+    delegation_ = std::move(overlay);
+    if (shown_.kind == SelectionTarget::Kind::Operator) showSelection(shown_);
+}
+
 QString TensorInspector::summaryText() const {
     auto tableText = [](const QTableWidget* table) {
         QStringList lines;
@@ -354,8 +368,9 @@ QString TensorInspector::summaryText() const {
         return text;
     }
     if (stack_->currentWidget() == operatorPage_) {
-        return plain(operatorTitle_) + '\n' + tableText(operatorProperties_) + '\n' +
-               tableText(operatorTensors_);
+        QString text = plain(operatorTitle_) + '\n';
+        if (delegationLine_->isVisibleTo(operatorPage_)) text += delegationLine_->text() + '\n';
+        return text + tableText(operatorProperties_) + '\n' + tableText(operatorTensors_);
     }
     return placeholder_->text();
 }
@@ -438,6 +453,12 @@ void TensorInspector::showOperator(const OperatorInspection& r) {
     operatorTitle_->setText(
         tr("<b>Operator %1</b> &nbsp;%2 v%3").arg(r.index).arg(r.op.toHtmlEscaped()).arg(r.version));
     fillProperties(operatorProperties_, r.properties);
+    const QString delegation =
+        delegation_ ? delegationText(*delegation_, shown_.subgraph, static_cast<int32_t>(r.index))
+                    : QString();
+    delegationLine_->setText(delegation);
+    delegationLine_->setToolTip(delegation);
+    delegationLine_->setVisible(!delegation.isEmpty());
     operatorTensors_->clearContents();
     operatorTensors_->setRowCount(static_cast<int>(r.tensors.size()));
     for (int row = 0; row < static_cast<int>(r.tensors.size()); ++row) {

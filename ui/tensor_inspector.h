@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "runtime/model.h"
+#include "viewmodels/delegation_overlay.h"
 #include "viewmodels/selection.h"
 #include "viewmodels/tensor_inspection.h"
 
@@ -32,6 +33,8 @@ class TensorInspector : public QWidget {
     // The model selections refer to; null (or a new model) shows the placeholder until the next selection.
     void setModel(std::shared_ptr<const Model> model);
     void showSelection(const SelectionTarget& target);
+    // For an operator, a line saying what the delegate does with it; null leaves the line out.
+    void setDelegationOverlay(std::shared_ptr<const DelegationOverlay> overlay);
     // What is shown, as plain text (title, then one "property<TAB>value" line per row), for tests and
     // for pasting into a bug report.
     QString summaryText() const;
@@ -72,6 +75,8 @@ class TensorInspector : public QWidget {
 
     QWidget* operatorPage_ = nullptr;
     QLabel* operatorTitle_ = nullptr;
+    QLabel* delegationLine_ = nullptr;
+    std::shared_ptr<const DelegationOverlay> delegation_;
     QTableWidget* operatorProperties_ = nullptr;
     QTableWidget* operatorTensors_ = nullptr;
 };

@@ -102,8 +102,16 @@ Result<std::shared_ptr<const LoadedModel>> ModelLoadJob::load(
     say(30, QObject::tr("Checking what Litescope's runtime can run"));
     loaded->runtimeProblem = runtimeProblem(loaded->model);
     if (cancelled()) return cancelledStatus;
+    if (loaded->runtimeProblem.empty()) {
+        say(35, QObject::tr("Asking XNNPACK which operators it can run"));
+        loaded->xnnpack = computeDelegationOverlay(loaded->model, "xnnpack");
+        if (cancelled()) return cancelledStatus;
+    } else {
+        loaded->xnnpack.delegate = "XNNPACK";
+        loaded->xnnpack.error = "Litescope's runtime cannot prepare this model: " + loaded->runtimeProblem;
+    }
     loaded->overview = buildOverview(loaded->path, loaded->report.fileSize, *loaded->model, loaded->report,
-                                     loaded->runtimeProblem);
+                                     loaded->runtimeProblem, loaded->xnnpack.summary);
 
     const auto& subgraphs = loaded->model->subgraphs();
     for (size_t i = 0; i < subgraphs.size(); ++i) {

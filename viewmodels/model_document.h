@@ -13,6 +13,7 @@
 
 #include "profiler/model_report.h"
 #include "runtime/model.h"
+#include "viewmodels/delegation_overlay.h"
 #include "viewmodels/op_graph.h"
 #include "viewmodels/overview_model.h"
 
@@ -28,6 +29,9 @@ struct LoadedModel {
     // Why Litescope's runtime cannot prepare the model (empty when it can): an op without a kernel, or
     // types a kernel does not support yet.
     std::string runtimeProblem;
+    // What XNNPACK would take of each operator, for the graph's partition overlay and the inspector; its
+    // `error` says why there is nothing to show (the runtime problem above, when there is one).
+    DelegationOverlay xnnpack;
     std::vector<std::shared_ptr<const OpGraph>> graphs;  // index = subgraph index
 };
 

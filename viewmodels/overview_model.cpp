@@ -156,7 +156,8 @@ const OverviewRow* Overview::section(OverviewSection which) const {
 }
 
 Overview buildOverview(const QString& filePath, uint64_t fileSize, const Model& model,
-                       const ModelReport& report, const std::string& runtimeProblem) {
+                       const ModelReport& report, const std::string& runtimeProblem,
+                       const std::string& delegationSummary) {
     Overview overview;
     auto addSection = [&](OverviewSection which, const char* title) -> OverviewRow& {
         OverviewRow row;
@@ -191,6 +192,10 @@ Overview buildOverview(const QString& filePath, uint64_t fileSize, const Model& 
         s.children.push_back(leaf("Parameters", countText(report.totalParameters),
                                   QString("%1 constant values").arg(report.totalParameters)));
         s.children.push_back(leaf("Weights", bytesText(static_cast<uint64_t>(report.totalWeightBytes))));
+        if (!delegationSummary.empty())
+            s.children.push_back(leaf("Delegation", QString::fromStdString(delegationSummary),
+                                      "What `--delegate xnnpack` would run where (subgraph 0 and what it "
+                                      "prepares); View > Show XNNPACK Partitions draws it on the graph"));
     }
     {
         OverviewRow& s = addSection(OverviewSection::Subgraphs, "Subgraphs");

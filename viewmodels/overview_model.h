@@ -44,8 +44,11 @@ struct Overview {
 // `runtimeProblem`: why Litescope's runtime could not prepare the model (empty when it can), shown under
 // Warnings because an op can have a kernel and still not support the model's types (int8 before the
 // quantized kernels, for one).
+// `delegationSummary`: what XNNPACK would take ("XNNPACK: 88 of 164 operators in 1 partition; ..."), shown
+// under Model when not empty.
 Overview buildOverview(const QString& filePath, uint64_t fileSize, const Model& model,
-                       const ModelReport& report, const std::string& runtimeProblem = {});
+                       const ModelReport& report, const std::string& runtimeProblem = {},
+                       const std::string& delegationSummary = {});
 
 class OverviewModel : public QAbstractItemModel {
     Q_OBJECT
