@@ -49,17 +49,9 @@ int runRun(const RunOptions& o) {
     Interpreter& interpreter = **created;
 
     // Which subgraph runs, and its inputs and outputs in order.
-    const SignatureDef* signature = nullptr;
-    if (!o.signature.empty()) {
-        signature = interpreter.findSignature(o.signature);
-        if (!signature) {
-            std::string keys;
-            for (const auto& s : (*model)->signatures())
-                keys += (keys.empty() ? "" : ", ") + std::string(s.key);
-            return fail(kExitFailure, o.modelPath + ": no signature '" + o.signature +
-                                          "' (the model has: " + (keys.empty() ? "none" : keys) + ")");
-        }
-    }
+    auto named = signatureNamed(interpreter, o.signature);
+    if (!named) return fail(kExitFailure, o.modelPath + ": " + named.message());
+    const SignatureDef* signature = named.value();
     SubgraphRuntime& sg = signature ? interpreter.subgraph(signature->subgraphIndex) : interpreter.main();
     std::vector<int32_t> inputs, outputs;
     std::vector<std::string> inputNames, outputNames;

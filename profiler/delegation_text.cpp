@@ -31,7 +31,7 @@ Counts countsOf(SubgraphRuntime& sg) {
         ++c.operators;
         if (d.partition >= 0)
             ++c.delegated;
-        else if (d.reason.rfind("computed once at prepare", 0) == 0)
+        else if (d.computedAtPrepare)
             ++c.folded;
     }
     return c;
@@ -102,8 +102,7 @@ std::string formatDelegation(Interpreter& interpreter) {
         // Nodes computed at prepare are one line: a model with fp16 weights has dozens of them.
         std::map<std::string, int> folded;
         for (const NodeDelegation& d : report->nodes)
-            if (d.partition < 0 && d.reason.rfind("computed once at prepare", 0) == 0)
-                ++folded[std::string(sg.opName(d.node))];
+            if (d.computedAtPrepare) ++folded[std::string(sg.opName(d.node))];
         if (!folded.empty()) {
             std::string ops;
             int total = 0;
@@ -113,7 +112,7 @@ std::string formatDelegation(Interpreter& interpreter) {
                    std::to_string(total) + " operators (" + ops + ")\n";
         }
         for (const NodeDelegation& d : report->nodes) {
-            if (d.partition >= 0 || d.reason.rfind("computed once at prepare", 0) == 0) continue;
+            if (d.partition >= 0 || d.computedAtPrepare) continue;
             if (!header) {
                 out += "  on the builtin kernels:\n";
                 header = true;

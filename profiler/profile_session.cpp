@@ -429,18 +429,9 @@ Result<PreparedRun> prepareRun(const std::string& modelPath, const ProfileSettin
     run.interpreter = std::move(created).value();
     Interpreter& interpreter = *run.interpreter;
 
-    const SignatureDef* signature = nullptr;
-    if (!settings.signature.empty()) {
-        signature = interpreter.findSignature(settings.signature);
-        if (!signature) {
-            std::string keys;
-            for (const auto& s : model.signatures())
-                keys += (keys.empty() ? "" : ", ") + std::string(s.key);
-            return Status{ErrorCode::InvalidArgument,
-                          "no signature '" + settings.signature +
-                              "' (the model has: " + (keys.empty() ? "none" : keys) + ")"};
-        }
-    }
+    auto named = signatureNamed(interpreter, settings.signature);
+    if (!named) return named.status();
+    const SignatureDef* signature = named.value();
     SubgraphRuntime& sg = signature ? interpreter.subgraph(signature->subgraphIndex) : interpreter.main();
     run.sg = &sg;
     profile.subgraphName =

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <limits>
 
+#include "runtime/interpreter.h"
+
 namespace litescope {
 
 namespace {
@@ -258,6 +260,16 @@ OutputSummary summarizeOutput(const RuntimeTensor& t, size_t topK) {
         s.top.assign(all.begin(), all.begin() + static_cast<long>(k));
     }
     return s;
+}
+
+Result<const SignatureDef*> signatureNamed(const Interpreter& interpreter, const std::string& key) {
+    if (key.empty()) return static_cast<const SignatureDef*>(nullptr);
+    if (const SignatureDef* signature = interpreter.findSignature(key)) return signature;
+    std::string keys;
+    for (const SignatureDef& s : interpreter.model().signatures())
+        keys += (keys.empty() ? "" : ", ") + std::string(s.key);
+    return Status{ErrorCode::InvalidArgument,
+                  "no signature '" + key + "' (the model has: " + (keys.empty() ? "none" : keys) + ")"};
 }
 
 OutputCheck compareOutput(const RuntimeTensor& t, const std::vector<uint8_t>& ref,

@@ -12,6 +12,8 @@
 
 namespace litescope {
 
+class Interpreter;
+
 // Fills input `k` the way the reference outputs were made: a splitmix64 stream seeded with
 // seed*1000003 + k; floats uniform in [lo, hi), 8/16-bit integers over their full range, 32/64-bit integers
 // in [intLo, intHi], bools from the low bit.
@@ -55,6 +57,10 @@ struct OutputCheck {
 // delegate that rounds its own way, such as XNNPACK's quantized kernels).
 OutputCheck compareOutput(const RuntimeTensor& tensor, const std::vector<uint8_t>& reference,
                           const std::vector<int32_t>& referenceShape, int64_t integerTolerance = 0);
+
+// The SignatureDef named `key`, or null for an empty key (run subgraph 0). An unknown key is an
+// InvalidArgument error that lists the model's signatures.
+Result<const SignatureDef*> signatureNamed(const Interpreter& interpreter, const std::string& key);
 
 Result<std::vector<uint8_t>> readFileBytes(const std::string& path, uint64_t maxBytes = uint64_t{1} << 34);
 

@@ -82,6 +82,7 @@ struct NodeDelegation {
     int32_t node = 0;
     int32_t partition = -1;  // index into the subgraph's partitions, or -1: run by the builtin kernels
     std::string reason;      // for a node not delegated: why
+    bool computedAtPrepare = false;  // evaluated once at prepare from constants: nothing of it runs at invoke
 };
 
 // What happened to a subgraph's nodes when a delegate was applied.

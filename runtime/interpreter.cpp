@@ -560,6 +560,7 @@ Status SubgraphRuntime::applyDelegate() {
         const Node& node = nodes_[n];
         if (node.folded) {
             d.reason = "computed once at prepare from constant inputs; nothing runs at invoke";
+            d.computedAtPrepare = true;
             continue;
         }
         running.push_back(static_cast<int32_t>(n));

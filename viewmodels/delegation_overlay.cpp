@@ -11,9 +11,6 @@
 namespace litescope {
 namespace {
 
-// The interpreter's reason for a node it evaluated at prepare; see SubgraphRuntime::applyDelegate.
-constexpr std::string_view kComputedAtPrepare = "computed once at prepare";
-
 QString qs(const std::string& text) {
     return QString::fromStdString(text);
 }
@@ -47,7 +44,7 @@ bool DelegationOverlay::hasNodes() const {
 DelegationFate delegationFate(const NodeDelegation* node) {
     if (node == nullptr) return DelegationFate::Unknown;
     if (node->partition >= 0) return DelegationFate::Delegated;
-    if (node->reason.starts_with(kComputedAtPrepare)) return DelegationFate::ComputedAtPrepare;
+    if (node->computedAtPrepare) return DelegationFate::ComputedAtPrepare;
     return DelegationFate::Builtin;
 }
 
